@@ -1,0 +1,6 @@
+export { ManualClock, flushMicrotasks } from './manual-clock.js';
+export { seededRandom } from '../random.js';
+export { deferred, waitFor } from './deferred.js';
+export type { Deferred } from './deferred.js';
+export { missingRequirements, hasCommand } from './requirements.js';
+export type { Requirements } from './requirements.js';
