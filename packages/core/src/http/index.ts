@@ -1,2 +1,12 @@
-// Assembled by the maintainer; each helper module adds its own export lines below.
-export {};
+export { JsonClient, HttpConnectionError, httpErrorFrom, joinUrl } from './json-client.js';
+export type { HttpMethod, JsonClientOptions, JsonRequestOptions, JsonResponse, Query, QueryValue } from './json-client.js';
+export { createApi, jsonError, STATUS_PATH } from './api.js';
+export type { ApiEnv, ApiOptions, ApiVariables, CorsOptions, StatusReport } from './api.js';
+export { validate, parseJsonBody } from './validate.js';
+export type { ValidationTarget } from './validate.js';
+export { serve } from './node-server.js';
+export type { FetchHandler, HttpServerHandle, NodeBindings, ServeOptions } from './node-server.js';
+export { formatSseEvent, sseResponse, SSE_CONTENT_TYPE, SSE_KEEP_ALIVE } from './sse-writer.js';
+export type { SseCloseReason, SseEvent, SseProducer, SseResponseOptions, SseSend, SseSource } from './sse-writer.js';
+export { sseStream } from './sse-client.js';
+export type { SseMessage, SseOpenInfo, SseReconnectMessage, SseResponseHeaders, SseStream, SseStreamOptions } from './sse-client.js';
