@@ -30,9 +30,14 @@ export interface LogStorage {
    * Appends entries durably. `entries` are contiguous; if `entries[0].index`
    * is at or below the last stored index, every stored entry from that index on
    * is replaced (the Raft log-matching truncation). Resolves once durable.
+   * Entries that leave a gap after the stored log, or that start at or below the
+   * stored snapshot's index, reject with `InvariantError`.
    */
   appendEntries(entries: readonly Entry[]): Promise<void>;
-  /** Discards entries with index <= `index` (they are covered by a snapshot). May be lazy. */
+  /**
+   * Discards entries with index <= `index` (they are covered by a snapshot). May be lazy.
+   * `index` beyond the stored snapshot's index rejects with `InvariantError`.
+   */
   compact(index: number): Promise<void>;
 }
 
@@ -44,6 +49,12 @@ export interface StableStorage {
 
 /** The newest snapshot; writes are atomic (a crash leaves the old or the new one). */
 export interface SnapshotStore {
+  /**
+   * Stores `snapshot` durably. When the log holds an entry at `meta.index` with
+   * `meta.term`, the log is kept (local compaction); otherwise the snapshot
+   * replaces the whole log (InstallSnapshot) and the next entry follows
+   * `meta.index`. A snapshot older than the stored one rejects with `InvariantError`.
+   */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
 }
 
