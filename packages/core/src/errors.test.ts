@@ -8,7 +8,7 @@ describe('FlynnError', () => {
     expect(e.code).toBe('FLYNN_TEST_GONE');
     expect(e.status).toBe(404);
     expect(e.cause).toBe(cause);
-    expect(e.toJSON()).toEqual({ code: 'not_found', message: 'gone' });
+    expect(e.toJSON()).toEqual({ code: 'not_found', message: 'gone', retry: false });
   });
 
   it('is recognised across copies by its Symbol.for brand', () => {
@@ -22,12 +22,12 @@ describe('FlynnError', () => {
     const e = new ValidationError('name', 'must not be empty');
     expect(toErrorResponse(e)).toEqual({
       status: 400,
-      body: { code: 'validation_error', message: 'must not be empty', detail: { field: 'name', message: 'must not be empty' } },
+      body: { code: 'validation_error', message: 'must not be empty', detail: { field: 'name', message: 'must not be empty' }, retry: false },
     });
   });
 
   it('hides unknown errors behind a 500 body', () => {
-    expect(toErrorResponse(new TypeError('secret'))).toEqual({ status: 500, body: { code: 'unknown_error', message: 'internal server error' } });
+    expect(toErrorResponse(new TypeError('secret'))).toEqual({ status: 500, body: { code: 'unknown_error', message: 'internal server error', retry: false } });
   });
 
   it('decodes remote bodies, keeping retry', () => {

@@ -75,9 +75,10 @@ export class FlynnError extends Error {
 
   /** The JSON body sent over HTTP. Uses the original's wire code for compatibility. */
   toJSON(): ErrorBody {
+    // The original always sends `retry` (false included); clients may rely on it.
     const body: ErrorBody = { code: this.apiCode, message: this.message };
     if (this.detail !== undefined) body.detail = this.detail;
-    if (this.retry) body.retry = true;
+    body.retry = this.retry;
     return body;
   }
 }
@@ -147,7 +148,7 @@ export function apiCodeForStatus(status: number): ApiErrorCode {
 /** Turns anything thrown into the JSON error body and status to answer with. */
 export function toErrorResponse(err: unknown): { status: number; body: ErrorBody } {
   if (FlynnError.is(err)) return { status: err.status, body: err.toJSON() };
-  return { status: 500, body: { code: 'unknown_error', message: 'internal server error' } };
+  return { status: 500, body: { code: 'unknown_error', message: 'internal server error', retry: false } };
 }
 
 /** Checks that a parsed value has the shape of an {@link ErrorBody}. */

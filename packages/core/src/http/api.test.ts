@@ -81,13 +81,13 @@ describe('createApi', () => {
     });
     let res = await app.request('/missing');
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ code: 'object_not_found', message: 'app not found', detail: { app: 'x' } });
+    expect(await res.json()).toEqual({ code: 'object_not_found', message: 'app not found', detail: { app: 'x' }, retry: false });
     res = await app.request('/busy');
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ code: 'service_unavailable', message: 'no leader', retry: true });
     res = await app.request('/invalid');
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ code: 'validation_error', message: 'must not be empty', detail: { field: 'name', message: 'must not be empty' } });
+    expect(await res.json()).toEqual({ code: 'validation_error', message: 'must not be empty', detail: { field: 'name', message: 'must not be empty' }, retry: false });
   });
 
   it('hides unexpected errors behind 500 unknown_error and logs them with the request id', async () => {
@@ -101,7 +101,7 @@ describe('createApi', () => {
     });
     const res = await app.request('/boom', { headers: { 'X-Request-Id': 'req-500' } });
     expect(res.status).toBe(500);
-    expect(await res.json()).toEqual({ code: 'unknown_error', message: 'internal server error' });
+    expect(await res.json()).toEqual({ code: 'unknown_error', message: 'internal server error', retry: false });
     const line = logger.lines.find((l) => l.level === 'error');
     expect(line?.fields).toMatchObject({ api: 'ctl', requestId: 'req-500', status: 500 });
     expect((line?.fields.err as Error).message).toBe('secret internals');

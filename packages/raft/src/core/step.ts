@@ -84,7 +84,8 @@ function stepLowerTerm(r: RaftMachine, m: Message): void {
  */
 function handleVoteRequest(r: RaftMachine, m: Message): void {
   const canVote =
-    true ||
+    r.vote === m.from || // a repeat of the vote we cast
+    (r.vote === '' && r.lead === '') || // not voted and no known leader this term
     (m.type === 'pre-vote' && m.term > r.term); // a pre-vote for a future term
   const respType = m.type === 'vote' ? 'vote-resp' : 'pre-vote-resp';
   const ours = `[logterm: ${r.log.lastTerm()}, index: ${r.log.lastIndex()}, vote: ${r.vote || '-'}]`;
