@@ -1,0 +1,1 @@
+export type { DiscoveryBackend, MetaWrite, ReadOptions, Subscription } from './backend.js';
