@@ -6,6 +6,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 // Tests import sibling packages from source (the `@flynn-ts/source` export
 // condition), so `npm test` needs no build first.
 const resolve = { conditions: ['@flynn-ts/source'] };
+const ssr = { resolve: { conditions: ['@flynn-ts/source'], externalConditions: ['@flynn-ts/source'] } };
 
 export default defineConfig({
   root,
@@ -13,6 +14,7 @@ export default defineConfig({
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'daemons/*/src/**/*.test.ts', 'test/**/*.test.ts'],
@@ -21,6 +23,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'integration',
           include: ['packages/*/test/**/*.int.test.ts', 'daemons/*/test/**/*.int.test.ts'],
@@ -31,6 +34,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'system',
           include: ['packages/*/test/**/*.priv.test.ts', 'daemons/*/test/**/*.priv.test.ts'],

@@ -2,7 +2,7 @@
 # Raft KV benchmark (issue #3): our kv-server (packages/raft/examples/kv-server.ts: RaftNode + FileStorage with fsync
 # + HttpTransport) against etcd 3.4, 1 node and 3 nodes, in ONE run, with ONE load client for both (kv-load.js: the
 # shared harness's etcd-load.js with a value-size argument). Modelled on ../../../../shared/bench/etcd-bench.sh.
-# Run: bash packages/raft/bench/raft-bench.sh   (env: REPS=3 DUR=10 CONCS="1 16 64" VALUE_BYTES=256 TICK_MS=50
+# Run: bash packages/raft/bench/raft-bench.sh   (env: REPS=3 DUR=10 CONCS="1 16 64" VALUE_BYTES=256 TICK_MS=100
 #      SHARED_BENCH=<dir of lib.sh> RESULTS_DIR=<dir>; GEN_CPU/SUT_CPU as in lib.sh)
 # Layout (lib.sh): load client pinned to CPU $GEN_CPU, every server process (etcd members, our nodes) to CPU $SUT_CPU;
 # data dirs under /tmp, WAL fsync per commit for both. Requests go to the leader's client URL.
@@ -16,7 +16,7 @@ RESULTS_DIR="${RESULTS_DIR:-$REPO/.flynn/bench}"
 . "$SHARED_BENCH/lib.sh"
 CONCS="${CONCS:-1 16 64}"
 VALUE_BYTES="${VALUE_BYTES:-256}"
-TICK_MS="${TICK_MS:-50}"
+TICK_MS="${TICK_MS:-100}"
 command -v etcd >/dev/null || { log "etcd not found: apt-get install -y etcd-server etcd-client (or bash $SHARED_BENCH/install-deps.sh)"; exit 1; }
 trap cleanup_all EXIT INT TERM
 cd "$REPO" || exit 1
@@ -81,7 +81,7 @@ ours_stats() { # setup -> JSON array of /debug/stats, leader first
   echo "$out]"
 }
 printf 'setup\trep\tops_per_s\tp50_ms\tp99_ms\terrors\tsut_cpu_pct\n' > "$TSV"
-printf 'setup\trep\tentries_per_save\tsyncs_per_s\tcluster_cpu_ms_per_op\tleader_loop_util\n' > "$STATS_TSV"
+printf 'setup\trep\tentries_per_save\tsyncs_per_s\tcluster_cpu_ms_per_op\traft_posts_per_op\tleader_loop_util\n' > "$STATS_TSV"
 for rep in $(seq 1 "$REPS"); do
   for target in null-http etcd-1node etcd-3node ours-1node ours-3node; do
     for mode in put cas; do

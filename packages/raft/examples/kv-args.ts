@@ -24,7 +24,7 @@ export interface KvServerConfig {
 }
 
 export const KV_SERVER_USAGE = `usage: kv-server --listen host:port --data-dir DIR [--id ID] [--peers id=host:port,...]
-                 [--tick-ms 50] [--election-ticks 10] [--timeout-ms 5000] [--no-sync] [--log-level info]`;
+                 [--tick-ms 100] [--election-ticks 10] [--timeout-ms 5000] [--no-sync] [--log-level info]`;
 
 export function parseKvServerArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): KvServerConfig {
   const { values } = parseArgs({
@@ -56,7 +56,7 @@ export function parseKvServerArgs(argv: readonly string[], env: Readonly<Record<
     port,
     peers,
     dataDir,
-    tickMs: positive(values['tick-ms'] ?? env.KV_TICK_MS, 50, 'tick-ms'),
+    tickMs: positive(values['tick-ms'] ?? env.KV_TICK_MS, 100, 'tick-ms'),
     electionTicks: positive(values['election-ticks'] ?? env.KV_ELECTION_TICKS, 10, 'election-ticks'),
     timeoutMs: positive(values['timeout-ms'] ?? env.KV_TIMEOUT_MS, 5_000, 'timeout-ms'),
     sync: !(values['no-sync'] ?? env.KV_SYNC === '0'),

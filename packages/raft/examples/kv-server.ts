@@ -35,9 +35,14 @@ async function main(cfg: KvServerConfig): Promise<void> {
 
   let api: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   let node: RaftNode<KvReply> | undefined;
+  const requests = { raft: 0, client: 0 };
   const server = createServer((req, res) => {
-    if (transport.handler(req, res)) return;
-    if (req.url === '/debug/stats' && node) return json(res, 200, { storage: storage.stats, wal: file.stats, status: node.status(), ...processStats(elu0, cpu0) });
+    if (transport.handler(req, res)) {
+      requests.raft++;
+      return;
+    }
+    requests.client++;
+    if (req.url === '/debug/stats' && node) return json(res, 200, { storage: storage.stats, wal: file.stats, requests, status: node.status(), ...processStats(elu0, cpu0) });
     if (api) return api(req, res);
     req.resume();
     json(res, 503, { code: 'FLYNN_KV_STARTING', message: 'server is starting', retry: true });

@@ -25,7 +25,7 @@ interface Member {
   id: NodeId;
   node: RaftNode<KvResult>;
   sm: KvStateMachine;
-  storage: MemoryStorage;
+  storage: RaftStorage;
   transport: MemoryTransport;
 }
 
@@ -45,8 +45,8 @@ class Cluster {
     this.network = new MemoryNetwork({ clock: this.clock, random: this.random });
   }
 
-  async startAll(overrides: (id: NodeId) => NodeOverrides = () => ({})): Promise<void> {
-    for (const id of this.ids) await this.start(id, { bootstrap: this.ids, ...overrides(id) });
+  async startAll(storageFor: (id: NodeId) => RaftStorage = () => new MemoryStorage()): Promise<void> {
+    for (const id of this.ids) await this.start(id, { bootstrap: this.ids }, storageFor(id));
   }
 
   /** Starts (or restarts) `id` on `storage` (default: a fresh MemoryStorage). */
@@ -66,7 +66,7 @@ class Cluster {
       ...this.defaults,
       ...overrides,
     });
-    const member: Member = { id, node, sm, storage: storage instanceof MemoryStorage ? storage : new MemoryStorage(), transport };
+    const member: Member = { id, node, sm, storage, transport };
     this.members.set(id, member);
     return member;
   }
@@ -107,6 +107,7 @@ class Cluster {
   /** Kills `id` like a power cut: the old node is stopped and its storage keeps only what was synced. */
   async crash(id: NodeId): Promise<MemoryStorage> {
     const m = this.m(id);
+    if (!(m.storage instanceof MemoryStorage)) throw new Error(`${id} does not run on a MemoryStorage`);
     const next = m.storage.crash('power-loss');
     await m.transport.close();
     await m.node.stop();
@@ -271,6 +272,33 @@ describe('RaftNode: durability, snapshots and membership', () => {
     }
   });
 
+  it('a restarted node never settles a new proposal with an entry proposed by its previous incarnation', async () => {
+    const c = newCluster(3, 13);
+    await c.startAll();
+    let leader = await c.waitLeader();
+    if (leader.id === 'n3') {
+      await c.settle(leader.node.transferLeadership('n1'));
+      leader = c.m('n1');
+    }
+    // n3's forwarded proposal reaches the leader, but n3 never hears of the entry.
+    c.network.drop(1, { from: leader.id, to: 'n3' });
+    const old = c.m('n3').node.propose(put('a', 'old'));
+    old.catch(() => {});
+    await c.clock.advanceAsync(50);
+    const oldIndex = leader.node.status().lastIndex;
+    expect(leader.sm.get('a')).toEqual({ value: 'old', mod: oldIndex });
+    const storage = await c.crash('n3');
+    c.network.heal();
+    c.network.delay(10, 10);
+    const n3 = await c.start('n3', {}, storage);
+    while (n3.node.status().leader === '') await c.clock.advanceAsync(1);
+    expect(n3.node.status().lastIndex).toBeLessThan(oldIndex); // it has not seen the old entry yet
+    const res = await c.settle(n3.node.propose(put('a', 'new')));
+    await c.clock.advanceAsync(100);
+    expect(n3.sm.get('a')?.value).toBe('new');
+    expect(res).toEqual({ op: 'put', revision: n3.sm.get('a')!.mod });
+  });
+
   it('a restarted follower replays its log into a fresh state machine', async () => {
     const c = newCluster(3, 8, { snapshotEvery: 4, snapshotTrailing: 1 });
     await c.startAll();
@@ -313,6 +341,27 @@ describe('RaftNode: durability, snapshots and membership', () => {
     }
   });
 
+  it('a restarted leader sends the snapshot it recovered to a follower that needs one', async () => {
+    const c = newCluster(3, 14, { snapshotEvery: 5, snapshotTrailing: 0 });
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const lagging = c.followers()[0]!;
+    c.network.isolate(lagging.id);
+    for (let i = 0; i < 12; i++) await c.settle(leader.node.propose(put('k', `v${i}`)));
+    await c.clock.advanceAsync(100);
+    // Restart the two up-to-date nodes: their logs are compacted, and the only snapshot is the one on disk.
+    const others = c.ids.filter((id) => id !== lagging.id);
+    const storages = new Map<NodeId, MemoryStorage>();
+    for (const id of others) storages.set(id, await c.crash(id));
+    for (const id of others) expect((await storages.get(id)!.load()).snapshot).toBeDefined();
+    for (const id of others) await c.start(id, {}, storages.get(id)!);
+    await c.clock.advanceAsync(1_000);
+    c.network.heal();
+    await c.clock.advanceAsync(1_000);
+    expect(lagging.sm.get('k')?.value).toBe('v11');
+    await expect(c.settle((await c.waitLeader()).node.propose(put('k', 'after')))).resolves.toMatchObject({ op: 'put' });
+  });
+
   it('adds a learner (caught up by snapshot), promotes it to voter, then removes a node', async () => {
     const c = newCluster(3, 10, { snapshotEvery: 5, snapshotTrailing: 0 });
     await c.startAll();
@@ -351,19 +400,23 @@ describe('RaftNode: durability, snapshots and membership', () => {
   it('fails stop when storage.save throws: pending proposals reject with RaftShutdownError and node.error is set', async () => {
     const c = newCluster(3, 12);
     const broken = new FlakyStorage();
-    await c.startAll();
-    const leader = await c.waitLeader();
-    const victim = c.followers()[0]!;
-    await c.crash(victim.id);
-    const m = await c.start(victim.id, {}, broken.wrap(await (async () => new MemoryStorage())()));
-    await c.clock.advanceAsync(300);
+    await c.startAll((id) => (id === 'n3' ? broken.wrap(new MemoryStorage()) : new MemoryStorage()));
+    let leader = await c.waitLeader();
+    if (leader.id === 'n3') {
+      await c.settle(leader.node.transferLeadership('n1'));
+      leader = c.m('n1');
+    }
+    const m = c.m('n3');
+    await c.settle(m.node.propose(put('a', '0')));
     expect(m.node.error).toBeUndefined();
-    c.network.isolate(leader.id); // the victim's proposal stays pending until the failure
-    const pending = m.node.propose(put('a', '1'));
-    const outcome = pending.catch((e: unknown) => e);
-    broken.failing = true;
+    c.network.isolate(leader.id); // n3's forwarded proposal is lost: it stays pending
+    const outcome = m.node.propose(put('a', '1')).catch((e: unknown) => e);
+    await c.clock.advanceAsync(50);
     c.network.heal();
-    await c.clock.advanceAsync(2_000);
+    broken.failing = true;
+    // The next entry n3 has to persist makes its save throw.
+    const other = leader.node.propose(put('b', '1'));
+    await c.clock.advanceAsync(200);
     const err = await outcome;
     expect(err).toBeInstanceOf(RaftShutdownError);
     expect(m.node.error).toBeInstanceOf(Error);
@@ -371,7 +424,7 @@ describe('RaftNode: durability, snapshots and membership', () => {
     expect((err as RaftShutdownError).cause).toBe(m.node.error);
     await expect(m.node.propose(put('b', '2'))).rejects.toBeInstanceOf(RaftShutdownError);
     // The other two carry on.
-    await expect(c.settle((await c.waitLeader()).node.propose(put('c', '3')))).resolves.toMatchObject({ op: 'put' });
+    await expect(c.settle(other)).resolves.toMatchObject({ op: 'put' });
   });
 });
 

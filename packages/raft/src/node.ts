@@ -116,6 +116,8 @@ export class RaftNode<R = unknown> {
   private seq = 0;
   private applied = 0;
   private snapshotIndex = 0;
+  /** The newest snapshot this node holds (recovered, installed or taken): what it sends to followers that need one. */
+  private latestSnapshot: Snapshot | undefined;
   private leader: NodeId = '';
   private role: RoleKind = 'follower';
   private conf: ConfState = { voters: [], learners: [] };
@@ -147,13 +149,18 @@ export class RaftNode<R = unknown> {
     const rec = await this.storage.load();
     const fresh = !rec.hardState && !rec.snapshot && rec.entries.length === 0;
     if (rec.snapshot) {
+      this.latestSnapshot = rec.snapshot;
       await this.sm.restore(rec.snapshot.data);
       this.applied = this.snapshotIndex = rec.snapshot.meta.index;
       this.conf = cloneConf(rec.snapshot.meta.conf);
     }
+    const random = this.opts.random ?? cryptoRandom();
+    // Envelope seqs must not repeat across restarts: an entry proposed by an
+    // earlier incarnation may still commit, and must not settle a new proposal.
+    this.seq = random.uint32() * 0x10_0000;
     this.core = new RaftCore({
       id: this.id,
-      random: this.opts.random ?? cryptoRandom(),
+      random,
       log: rec,
       applied: this.applied,
       ...(fresh && this.opts.bootstrap ? { peers: this.opts.bootstrap } : {}),
@@ -166,6 +173,7 @@ export class RaftNode<R = unknown> {
       ...(this.opts.maxInflightMsgs !== undefined ? { maxInflightMsgs: this.opts.maxInflightMsgs } : {}),
       ...(this.opts.maxInflightBytes !== undefined ? { maxInflightBytes: this.opts.maxInflightBytes } : {}),
       disableProposalForwarding: this.opts.forwardProposals === false,
+      snapshotSource: () => this.latestSnapshot,
       logger: this.log,
     });
     const st = this.core.status();
@@ -427,6 +435,7 @@ export class RaftNode<R = unknown> {
   private dirty = false;
 
   private async restoreSnapshot(s: Snapshot): Promise<void> {
+    this.latestSnapshot = s;
     await this.sm.restore(s.data);
     this.applied = this.snapshotIndex = s.meta.index;
     this.conf = cloneConf(s.meta.conf);
@@ -491,6 +500,7 @@ export class RaftNode<R = unknown> {
     const snapshot: Snapshot = { meta, data };
     await this.storage.saveSnapshot(snapshot);
     this.snapshotIndex = index;
+    this.latestSnapshot = snapshot;
     const keepFrom = Math.max(0, index - (this.opts.snapshotTrailing ?? 1_000));
     this.core.applySnapshotCreated(snapshot, keepFrom);
     await this.storage.compact(keepFrom);

@@ -33,15 +33,17 @@ export function initialState(config: RaftConfig): InitialState {
   });
   const entries = all.filter((e) => e.index > snapIndex);
   const stored = init.hardState ?? EMPTY_HARD_STATE;
+  const base: ConfState = snap ? { voters: [...snap.meta.conf.voters], learners: [...snap.meta.conf.learners] } : { voters: [], learners: [] };
+  const fresh = !snap && entries.length === 0 && !init.hardState;
+  const founders = (config.peers?.length ?? 0) + (config.learners?.length ?? 0);
+  if (fresh && founders > 0) {
+    return bootstrap(config, new RaftLog({ snapIndex: 0, snapTerm: 0, entries: [], committed: 0, applied: 0 }), base);
+  }
+
   // Without a stored hard state, the snapshot is all we know to be committed.
   const committed = init.hardState ? stored.commit : snapIndex;
   const applied = Math.max(config.applied ?? snapIndex, snapIndex);
   const log = new RaftLog({ snapIndex, snapTerm, entries, committed, applied });
-  const base: ConfState = snap ? { voters: [...snap.meta.conf.voters], learners: [...snap.meta.conf.learners] } : { voters: [], learners: [] };
-
-  const fresh = !snap && entries.length === 0 && !init.hardState;
-  const founders = (config.peers?.length ?? 0) + (config.learners?.length ?? 0);
-  if (fresh && founders > 0) return bootstrap(config, log, base);
 
   // Rebuild the membership as of `applied`: the conf changes after the
   // snapshot that the state machine has applied. Later ones are handed out

@@ -1,16 +1,18 @@
 /**
  * Randomized schedules over a 5-node cluster (plus a sixth node that comes
  * and goes as learner/voter): random ticks, deliveries, message loss,
- * partitions, crashes/restarts, snapshots, proposals, transfers and
- * membership changes, all from a seeded Random. Raft's safety properties
- * (election safety, log matching, leader completeness, state machine safety)
- * are checked after every step; after healing, the cluster must make
- * progress again (liveness).
+ * partitions, crashes/restarts, snapshots, proposals, ReadIndex requests,
+ * transfers and membership changes, all from a seeded Random. Raft's safety
+ * properties (election safety, log matching, leader completeness, state
+ * machine safety) are checked after every step, and every read state must be
+ * at or above every index applied anywhere when the read was requested
+ * (linearizable reads). After healing, the cluster must make progress again
+ * (liveness).
  */
 import { FlynnError, seededRandom } from '@flynn-ts/core';
 import type { Random } from '@flynn-ts/core';
 import { describe, expect, it } from 'vitest';
-import { InteractionEnv } from '../testing/interaction-env.js';
+import type { InteractionEnv } from '../testing/interaction-env.js';
 import { appliedData, bytes, cluster } from '../testing/interaction-fixtures.js';
 
 const OPTIONS = { heartbeatTick: 2, electionTick: 10, maxInflightMsgs: 4, maxSizePerMsg: 64 };
@@ -30,11 +32,21 @@ function attempt(fn: () => unknown): void {
   }
 }
 
-function step(env: InteractionEnv, rnd: Random, counter: { n: number }): void {
+interface Counter {
+  n: number;
+  /** Read context → the highest index applied anywhere when it was requested. */
+  readFloor: Map<string, number>;
+}
+
+function step(env: InteractionEnv, rnd: Random, counter: Counter): void {
   const ids = env.ids();
   const id = rnd.pick(ids);
   const r = rnd.next();
-  if (r < 0.3) env.tick(id, rnd.between(1, 3));
+  if (r < 0.03) {
+    const ctx = `read-${counter.n++}`;
+    counter.readFloor.set(ctx, Math.max(...ids.map((x) => env.node(x).appliedIndex)));
+    attempt(() => env.node(id).core.readIndex(bytes(ctx)));
+  } else if (r < 0.3) env.tick(id, rnd.between(1, 3));
   else if (r < 0.5) {
     env.dropMessages(id, () => rnd.chance(0.1));
     env.deliverMessages(id);
@@ -78,7 +90,14 @@ function run(seed: number, steps: number): InteractionEnv {
   const env = cluster(5, OPTIONS, seed);
   env.addNodes(1, OPTIONS);
   const rnd = seededRandom(seed * 7919 + 1);
-  const counter = { n: 0 };
+  const counter: Counter = { n: 0, readFloor: new Map() };
+  env.onReady = (id, rd) => {
+    for (const rs of rd.readStates) {
+      const ctx = new TextDecoder().decode(rs.context);
+      const floor = counter.readFloor.get(ctx) ?? 0;
+      if (rs.index < floor) env.safety.violations.push(`linearizable read: ${id} got ${ctx} at ${rs.index}, below ${floor}`);
+    }
+  };
   for (let i = 0; i < steps; i++) {
     step(env, rnd, counter);
     if (env.safety.violations.length > 0) break;

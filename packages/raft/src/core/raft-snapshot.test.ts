@@ -30,7 +30,7 @@ describe('snapshots', () => {
   });
 
   it('waits while no snapshot is available, and retries later', () => {
-    let available: Snapshot | undefined;
+    const source: { snapshot?: Snapshot } = {};
     const env = clusterWithLeader(3, { heartbeatTick: 5 });
     env.partition(['3']);
     proposeAndSettle(env, '1', 'a');
@@ -43,7 +43,7 @@ describe('snapshots', () => {
       log: { hardState: node.storage.hardState, snapshot: node.storage.snapshot, entries: node.storage.entries },
       applied: node.appliedIndex,
       heartbeatTick: 5,
-      snapshotSource: () => available,
+      snapshotSource: () => source.snapshot,
     });
     node.core = core;
     env.heal();
@@ -52,7 +52,7 @@ describe('snapshots', () => {
     env.stabilize();
     expect(core.role).toBe('leader');
     expect(env.node('3').core.status().commit).toBeLessThan(snap.meta.index);
-    available = snap;
+    source.snapshot = snap;
     core.tick();
     for (let i = 0; i < 5; i++) core.tick();
     env.stabilize();
@@ -65,10 +65,23 @@ describe('snapshots', () => {
     const f = env.node('2').core;
     const conf = { voters: ['1', '2', '3'], learners: [] };
     f.step(msg('snap', '1', '2', { term: 2, snapshot: { meta: { index: 3, term: 1, conf }, data: new Uint8Array(0) } }));
-    let rd = f.ready();
+    const rd = f.ready();
     expect(rd.snapshot).toBeUndefined();
     expect(rd.messages).toMatchObject([{ type: 'app-resp', index: 5 }]);
     f.advance(rd);
+
+    // 2 gets 2/6 but not yet its commit; a snapshot at 2/6 only moves commit.
+    env.node('1').core.propose(bytes('b'));
+    env.processReady('1');
+    env.deliverMessages('2');
+    env.processReady('2');
+    expect(f.status()).toMatchObject({ lastIndex: 6, commit: 5 });
+    f.step(msg('snap', '1', '2', { term: 2, snapshot: { meta: { index: 6, term: 2, conf }, data: new Uint8Array(0) } }));
+    const rd2 = f.ready();
+    expect(rd2.snapshot).toBeUndefined();
+    expect(rd2.hardState?.commit).toBe(6);
+    expect(rd2.messages).toMatchObject([{ type: 'app-resp', index: 6 }]);
+    f.advance(rd2);
   });
 
   it('a node restarts from its snapshot and log', () => {
@@ -89,6 +102,5 @@ describe('snapshots', () => {
     expect(env.node('1').core.status().firstIndex).toBe(6);
     expect(env.node('1').core.termAt(5)).toBe(2);
     expect(env.node('1').core.termAt(4)).toBeUndefined();
-    void bytes;
   });
 });

@@ -227,7 +227,9 @@ export class RaftCore {
    */
   snapshotMeta(): SnapshotMeta {
     const index = this.r.log.applied;
-    return { index, term: this.r.log.term(index)!, conf: this.r.trk.conf() };
+    const term = this.r.log.term(index);
+    invariant(term !== undefined, 'no term for the applied index (a snapshot is still being installed?)', { applied: index });
+    return { index, term, conf: this.r.trk.conf() };
   }
 
   /** Drops log entries through `index` (<= applied), which a snapshot covers. */

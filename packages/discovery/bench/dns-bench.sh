@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# discovery DNS benchmark (issue #4): our DnsServer (bench/dns-bench-server.ts: static view, service `svc` with 3 IPv4
+# instances) against dnsmasq answering the same name from a hosts file (3 A records), plus the shared harness's bare
+# node:dgram answerer (the floor of any Node UDP server), in ONE run. Modelled on ../../../../shared/bench/dns-bench.sh.
+# Run: bash packages/discovery/bench/dns-bench.sh   (env: REPS=3 DUR=10 QNAME=svc.discoverd QTYPE=A
+#      SHARED_BENCH=<dir of lib.sh> RESULTS_DIR=<dir>; GEN_CPU/SUT_CPU as in lib.sh)
+# Layout (lib.sh): dnsperf (-c 1 -T 1, 100 outstanding) pinned to CPU $GEN_CPU, each server to CPU $SUT_CPU, UDP on 127.0.0.1.
+# Output: $RESULTS_DIR/discovery-dns-<stamp>.tsv (+ .md, .log) and, last on stdout, one JSON line
+# {"bench":"discovery-dns","figures":{...},"peers":{...},"ratios":{...}}.
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../../.." && pwd)"
+SHARED_BENCH="${SHARED_BENCH:-$(cd "$REPO/.." && pwd)/shared/bench}"
+RESULTS_DIR="${RESULTS_DIR:-$REPO/.flynn/bench}"
+[ -f "$SHARED_BENCH/lib.sh" ] || { echo "lib.sh not found in $SHARED_BENCH (set SHARED_BENCH)" >&2; exit 1; }
+. "$SHARED_BENCH/lib.sh"
+QNAME="${QNAME:-svc.discoverd}"
+QTYPE="${QTYPE:-A}"
+for c in dnsperf dnsmasq; do command -v "$c" >/dev/null || { log "$c not found (bash $SHARED_BENCH/install-deps.sh)"; exit 1; }; done
+trap cleanup_all EXIT INT TERM
+cd "$REPO" || exit 1
+mkdir -p "$RESULTS_DIR"
+STAMP="$(date +%Y%m%d-%H%M%S)-$LAYOUT_TAG"
+TSV="$RESULTS_DIR/discovery-dns-$STAMP.tsv"
+mk_tmp T; chmod 755 "$T"
+printf '10.0.0.1 svc.discoverd\n10.0.0.2 svc.discoverd\n10.0.0.3 svc.discoverd\n' > "$T/hosts"
+echo "$QNAME $QTYPE" > "$T/queries"
+chmod 644 "$T/hosts" "$T/queries"
+
+DPORT=$(free_port); OPORT=$(free_port); RPORT=$(free_port)  # TCP-free ports; used for UDP (and our TCP)
+start_pinned "$SUT_CPU" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$T/hosts" \
+  --listen-address=127.0.0.1 --bind-interfaces --port="$DPORT" --pid-file="$T/dnsmasq.pid" --cache-size=1000 --local-ttl=0 >/dev/null
+start_pinned "$SUT_CPU" node --conditions=@flynn-ts/source --import tsx "$HERE/dns-bench-server.ts" --port "$OPORT" --instances 3 >"$T/ours.log" 2>&1
+start_pinned "$SUT_CPU" node "$PERF_DIR/dns-dgram-raw.js" "$RPORT" >/dev/null
+declare -A PORT=([dnsmasq]=$DPORT [ours]=$OPORT [node-dgram-raw]=$RPORT)
+ORDER=(dnsmasq ours node-dgram-raw)
+for i in $(seq 1 100); do grep -q '^ready' "$T/ours.log" 2>/dev/null && break; sleep 0.1; done
+sleep 0.5
+for k in dnsmasq ours; do
+  a="$(dig +short +time=2 +tries=1 @127.0.0.1 -p "${PORT[$k]}" svc.discoverd A 2>/dev/null | sort | tr '\n' ' ')"
+  if [ "$a" != "10.0.0.1 10.0.0.2 10.0.0.3 " ]; then log "bad answer from $k: '$a'"; cat "$T/ours.log" >&2; exit 1; fi
+done
+run_dnsperf() { # port duration -> "qps avg_latency_ms lost gen_cpu% sut_cpu%"
+  local g0 s0 g1 s1 out
+  g0="$(cpu_snap "$GEN_CPU")"; s0="$(cpu_snap "$SUT_CPU")"
+  out="$(timeout $(($2 + 20)) taskset -c "$GEN_CPU" dnsperf -s 127.0.0.1 -p "$1" -d "$T/queries" -l "$2" -c 1 -T 1 -q 100 -t 2 2>&1)"
+  g1="$(cpu_snap "$GEN_CPU")"; s1="$(cpu_snap "$SUT_CPU")"
+  echo "$out" >> "$RESULTS_DIR/discovery-dns-$STAMP.log"
+  echo "$out" | awk -v gp="$(cpu_pct "$g0" "$g1")" -v sp="$(cpu_pct "$s0" "$s1")" \
+    '/Queries lost:/ {lost=$3} /Queries per second:/ {qps=$4} /Average Latency/ {lat=$4*1000} END {printf "%s %s %s %s %s\n", qps, lat, lost+0, gp, sp}'
+}
+for k in "${ORDER[@]}"; do run_dnsperf "${PORT[$k]}" 3 >/dev/null; done   # warm-up (JIT, caches)
+printf 'setup\trep\tqps\tavg_latency_ms\tlost\tgen_cpu_pct\tsut_cpu_pct\n' > "$TSV"
+for rep in $(seq 1 "$REPS"); do
+  for k in "${ORDER[@]}"; do
+    read -r qps lat lost gp sp < <(run_dnsperf "${PORT[$k]}" "$DUR")
+    log "rep $rep $k: $qps qps avg=${lat}ms lost=$lost cpu gen=${gp}% sut=${sp}%"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rep" "$qps" "$lat" "$lost" "$gp" "$sp" >> "$TSV"
+    sleep 1
+  done
+done
+cleanup_all
+{
+  echo "Layout: $LAYOUT; REPS=$REPS DUR=${DUR}s; query '$QNAME $QTYPE' (3 A records); $(nproc) vCPU, $(lscpu | sed -n 's/^Model name: *//p'); node $(node --version)"
+  echo; echo "### DNS UDP ($STAMP) — baseline: dnsmasq"
+  node "$PERF_DIR/summarize.js" "$TSV" dnsmasq
+} | tee "$RESULTS_DIR/discovery-dns-$STAMP.md" >&2
+node "$HERE/dns-bench-summary.js" "$TSV"
