@@ -102,7 +102,7 @@ for rep in $(seq 1 "$REPS"); do
     done
   done
 done
-du -sh "$T"/single-s1 "$T"/cluster3-c1 "$T"/single-* "$T"/cluster3-* 2>/dev/null | sort -u >&2
+du -sh "$T"/single-* "$T"/cluster3-* >&2 2>/dev/null
 cleanup_all
 {
   echo "Layout: $LAYOUT; REPS=$REPS DUR=${DUR}s; value $VALUE_BYTES bytes; our tick ${TICK_MS} ms; $(nproc) vCPU, $(lscpu | sed -n 's/^Model name: *//p')"

@@ -33,8 +33,8 @@ async function main(cfg: KvServerConfig): Promise<void> {
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
 
-  let api: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  let node: RaftNode<KvReply> | undefined;
+  // Set once the raft node has started; until then client requests answer 503.
+  const started: { api?: (req: IncomingMessage, res: ServerResponse) => void; node?: RaftNode<KvReply> } = {};
   const requests = { raft: 0, client: 0 };
   const server = createServer((req, res) => {
     if (transport.handler(req, res)) {
@@ -42,6 +42,7 @@ async function main(cfg: KvServerConfig): Promise<void> {
       return;
     }
     requests.client++;
+    const { api, node } = started;
     if (req.url === '/debug/stats' && node) return json(res, 200, { storage: storage.stats, wal: file.stats, requests, status: node.status(), ...processStats(elu0, cpu0) });
     if (api) return api(req, res);
     req.resume();
@@ -66,8 +67,8 @@ async function main(cfg: KvServerConfig): Promise<void> {
     sync: cfg.sync,
     logger,
   });
-  node = raft;
-  api = createKvHandler({ id: cfg.id, node: raft, store, timeoutMs: cfg.timeoutMs, logger });
+  started.node = raft;
+  started.api = createKvHandler({ id: cfg.id, node: raft, store, timeoutMs: cfg.timeoutMs, logger });
   logger.info({ event: 'ready', status: raft.status() }, 'kv server ready');
 
   let stopping = false;

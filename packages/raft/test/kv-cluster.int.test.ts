@@ -52,7 +52,6 @@ describe('kv-server cluster (real processes, fsync on)', () => {
       await recordFinalReads(c, l);
       const nodeData = await Promise.all(c.nodes.map((_, i) => readAll(l, c.nodes[i]!.url)));
 
-      console.log(JSON.stringify({ victim: c.nodes[victim]!.id, beforeKill, afterRestart, ops: l.history.operations().length, acked: l.acknowledged.size, keys: nodeData[0]!.size }));
       // Progress before and after the crash (a liveness sanity check, not a timing one).
       expect(beforeKill.ok).toBeGreaterThan(0);
       expect(afterRestart.ok).toBeGreaterThan(beforeKill.ok);

@@ -205,6 +205,9 @@ class SseClientStream implements SseStream {
         const location = header(headers, 'location');
         if (status >= 300 && status < 400 && location !== undefined && redirects < MAX_REDIRECTS) {
           target = new URL(location, target).href;
+          // Drain the (small) redirect body so undici reuses the socket; destroying an
+          // unread body here makes undici emit an unhandled UND_ERR_ABORTED.
+          await body.dump({ limit: 64 * 1024 }).catch(() => undefined);
           continue;
         }
         if (status === 204) return { kind: 'done' }; // the server says: do not reconnect
@@ -224,7 +227,8 @@ class SseClientStream implements SseStream {
         }
         return { kind: 'final', error };
       } finally {
-        body.destroy(); // no-op once fully read; otherwise aborts the request and frees the socket
+        if (!body.destroyed) body.destroy(); // no-op once fully read; otherwise aborts the request and frees the socket
+        body.on('error', () => undefined); // an abort after destroy must not become an unhandled error
       }
     }
   }

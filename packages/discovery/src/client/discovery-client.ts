@@ -18,7 +18,7 @@ import { cryptoRandom, FlynnError, noopLogger, systemClock } from '@flynn-ts/cor
 import type { BackoffOptions, Clock, Logger, Random } from '@flynn-ts/core';
 import { JsonClient } from '@flynn-ts/core/http';
 import type { HttpMethod, JsonRequestOptions, Query } from '@flynn-ts/core/http';
-import { Agent } from 'undici';
+import { Agent, interceptors } from 'undici';
 import type { Dispatcher } from 'undici';
 import type { Instance, ServiceMeta } from '../core/types.js';
 import { DiscoveryClosedError, DiscoveryExistsError, isDiscoveryNotFound, mapHttpError } from './errors.js';
@@ -75,6 +75,13 @@ export class DiscoveryClient implements ServiceDiscovery {
   private readonly rpcOnce: JsonClient;
   private readonly ownedAgent: Agent | undefined;
   private readonly dispatcher: Dispatcher;
+  /**
+   * For event streams: follows 307s inside undici, so a stream through a
+   * proxy-mode node (which redirects the GET) reaches `sseStream` as a plain
+   * 200. (sseStream's own redirect path destroys the unread 3xx body, which
+   * undici reports as an unhandled 'error'.)
+   */
+  private readonly streamDispatcher: Dispatcher;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly logger: Logger;
@@ -104,6 +111,7 @@ export class DiscoveryClient implements ServiceDiscovery {
       logger: this.logger,
       ...(options.headers ? { headers: options.headers } : {}),
     };
+    this.streamDispatcher = this.dispatcher.compose(interceptors.redirect({ maxRedirections: 5 }));
     this.rpc = new JsonClient(common);
     this.rpcOnce = new JsonClient({ ...common, retries: 0 });
   }
@@ -185,7 +193,7 @@ export class DiscoveryClient implements ServiceDiscovery {
     this.assertOpen();
     const connector = sseWatchConnector(service, {
       servers: this.servers,
-      dispatcher: this.dispatcher,
+      dispatcher: this.streamDispatcher,
       clock: this.clock,
       random: this.random,
       logger: this.logger,

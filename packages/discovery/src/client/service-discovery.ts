@@ -95,9 +95,11 @@ export interface WatchOptions {
 }
 
 /**
- * A service's events as an async iterable (iterate it once). It reconnects by
- * itself and never shows a caller a state change twice or skips one: see
- * `watch.ts` for the reconnect semantics. `break` or `close()` ends it.
+ * A service's events as an async iterable (iterate it once). It connects on
+ * the first `next()`, starts with the state as of then (`up`s, `leader`,
+ * `service_meta`, then `current` once), reconnects by itself and never shows a
+ * caller a state change twice or skips one: see `watch.ts` for the reconnect
+ * semantics. `break` or `close()` ends it.
  */
 export interface DiscoveryWatch extends AsyncIterable<DiscoveryEvent> {
   /** Ends the watch and frees its connection; a pending `next()` resolves done. Idempotent. */

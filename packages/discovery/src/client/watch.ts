@@ -22,9 +22,13 @@
  * - Live events are passed through the same view, so an event that changes
  *   nothing the caller has seen is dropped.
  * - A connection that ends before `current` is discarded and retried.
- * - Failures back off (200 ms doubling to 5 s, jittered; reset once a replay
- *   completes) and are retried forever, except errors `isFatal` accepts (the
- *   HTTP client: a 4xx answer), which end the iteration by throwing.
+ * - The first connection is made on the first `next()`, so the watch shows
+ *   the state as of then; wait for `current` (keep it in `kinds`) to know the
+ *   watch is live before acting on "no events".
+ * - Failures back off (100–200 ms, doubling up to 5 s, jittered; reset once
+ *   a replay completes) and are retried forever, except errors `isFatal`
+ *   accepts (the HTTP client: a 4xx answer), which end the iteration by
+ *   throwing.
  * - Reconnecting to a *different* (lagging) server may replay an older state;
  *   its diff is then emitted like any other change. The HTTP client stays on
  *   the same server unless it fails, which keeps this rare.

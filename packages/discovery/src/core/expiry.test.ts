@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { heartbeatKey, planExpiry } from './expiry.js';
-import { addInstance, addService, inst, run } from './test-helpers.js';
+import { addInstance, addService, inst, run } from './reducer.test-helpers.js';
 
 const TTL = 10_000;
 const { state } = run([addService('b'), addService('a'), addInstance('b', inst('x')), addInstance('a', inst('y')), addInstance('a', inst('z'))]);

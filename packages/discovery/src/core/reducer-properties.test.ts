@@ -11,7 +11,7 @@ import { diffStates, replayEvents } from './replay.js';
 import { decodeSnapshot, encodeSnapshot, snapshotOf } from './snapshot.js';
 import type { DiscoveryState } from './state.js';
 import { EMPTY_STATE, leaderOf } from './state.js';
-import { addInstance, addService, expire, inst, removeInstance, removeService, run, setLeader, setMeta } from './test-helpers.js';
+import { addInstance, addService, expire, inst, removeInstance, removeService, run, setLeader, setMeta } from './reducer.test-helpers.js';
 import type { DiscoveryEvent, Instance, ServiceMeta } from './types.js';
 import { ALL_KINDS } from './types.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyCommand } from './reducer.js';
 import { EMPTY_STATE, instancesOf, leaderOf } from './state.js';
-import { addInstance, addService, brief, expire, inst, removeInstance, removeService, run, setLeader, setMeta } from './test-helpers.js';
+import { addInstance, addService, brief, expire, inst, removeInstance, removeService, run, setLeader, setMeta } from './reducer.test-helpers.js';
 
 describe('add-service', () => {
   it('creates a service with no instances, leader or meta', () => {

@@ -8,7 +8,7 @@
  * A refused command returns the input state unchanged (the same object), no
  * events and a {@link CommandFailure}.
  *
- * Rules (reference §1.3–1.6, wire-observed §2–3; quirks decided in DESIGN):
+ * Rules (reference §1.3–1.6, wire-observed §2–3, with the quirk decisions noted):
  * - an instance's `index` is the raft index of its first registration, kept
  *   on re-registration; re-registering unchanged is a no-op (no event);
  *   changed meta/proto gives `update` and never a `leader` event;

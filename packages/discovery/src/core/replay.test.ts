@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { diffStates, replayEvents } from './replay.js';
 import { EMPTY_STATE } from './state.js';
-import { addInstance, addService, brief, inst, removeInstance, run, setMeta } from './test-helpers.js';
+import { addInstance, addService, brief, inst, removeInstance, run, setMeta } from './reducer.test-helpers.js';
 import { ALL_KINDS, INSTANCE_KINDS, LEADER_KINDS } from './types.js';
 
 const { state } = run([addService('foo'), addInstance('foo', inst('b')), addInstance('foo', inst('a')), setMeta('foo', 1, 0)]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSnapshot, encodeSnapshot, restoreState, SnapshotCodecError, snapshotOf } from './snapshot.js';
 import { EMPTY_STATE } from './state.js';
-import { addInstance, addService, inst, run, setLeader, setMeta } from './test-helpers.js';
+import { addInstance, addService, inst, run, setLeader, setMeta } from './reducer.test-helpers.js';
 
 const { state } = run([
   addService('web'),

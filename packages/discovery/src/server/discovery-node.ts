@@ -34,6 +34,7 @@ import { noKnownLeader, shuttingDown, validationError } from '../core/errors.js'
 import type { DiscoveryEvent, EventKindSet, Instance, ServiceConfig, ServiceMeta } from '../core/types.js';
 import type { DiscoveryBackend, MetaWrite, ReadOptions, Subscription } from './backend.js';
 import type { MembershipClient } from './discovery-node-membership.js';
+import { SelfAddressedTransport } from './discovery-node-transport.js';
 import { httpMembershipClient } from './discovery-node-membership.js';
 import type { DiscoveryStoreOptions } from './store.js';
 import { DiscoveryStore } from './store.js';
@@ -77,7 +78,7 @@ export interface DiscoveryNodeOptions {
 
 export class DiscoveryNode implements DiscoveryBackend {
   private state: State = { kind: 'proxy', peers: [] };
-  private transport: Transport | undefined;
+  private transport: SelfAddressedTransport | undefined;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly log: Logger;
@@ -129,7 +130,7 @@ export class DiscoveryNode implements DiscoveryBackend {
   readonly raftHandler = (req: IncomingMessage, res: ServerResponse): boolean => {
     const path = (req.url ?? '').split('?')[0]!;
     if (path !== RAFT_PATH_PREFIX && !path.startsWith(`${RAFT_PATH_PREFIX}/`)) return false;
-    const t = this.transport;
+    const t = this.transport?.inner;
     if (t instanceof HttpTransport && t.handler(req, res)) return true;
     res.statusCode = 503;
     res.end();
@@ -284,7 +285,7 @@ export class DiscoveryNode implements DiscoveryBackend {
 
   private async openStore(bootstrap: readonly string[] | undefined, joining: boolean): Promise<DiscoveryStore> {
     const storage = await this.openStorage(joining);
-    const transport = this.o.transport ? this.o.transport(this.o.advertise) : this.httpTransport();
+    const transport = new SelfAddressedTransport(this.o.transport ? this.o.transport(this.o.advertise) : this.httpTransport());
     this.transport = transport;
     try {
       return await DiscoveryStore.start({

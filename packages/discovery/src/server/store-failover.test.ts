@@ -3,13 +3,13 @@
  * expiry and its 2×TTL grace, leader failover, restarts and catch-up,
  * snapshots, membership changes and shutdown.
  */
-import { FlynnError } from '@flynn-ts/core';
+import type { FlynnError } from '@flynn-ts/core';
 import { NotLeaderError } from '@flynn-ts/raft';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DiscoveryEvent, Instance } from '../core/types.js';
 import { ALL_KINDS, INSTANCE_KINDS } from '../core/types.js';
 import type { DiscoveryStore } from './store.js';
-import { brief, collect, instance, StoreCluster, TICK, TTL } from './store-test-cluster.js';
+import { brief, collect, instance, StoreCluster, TICK, TTL } from './store.test-helpers.js';
 
 let cluster: StoreCluster | undefined;
 afterEach(async () => {
@@ -184,6 +184,8 @@ describe('membership and shutdown', () => {
     const extra = '10.0.0.4:1111';
     const fresh = await c.start(extra); // no bootstrap: waits to be added
     await expect(c.followers().find((s) => s !== fresh)!.addPeer(extra)).rejects.toBeInstanceOf(NotLeaderError);
+    // An address no node could dial would wedge every member: refused before raft sees it.
+    for (const bad of ['garbage', 'host:', '1.2.3.4:port']) await expect(leader.addPeer(bad)).rejects.toMatchObject({ apiCode: 'validation_error' });
     const { last_index } = await c.settle(leader.addPeer(extra));
     expect(last_index).toBeGreaterThan(0);
     await c.until(() => fresh.caughtUp && fresh.lastIndex() >= last_index, 5_000, 'new member caught up');

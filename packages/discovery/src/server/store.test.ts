@@ -3,12 +3,12 @@
  * MemoryNetwork, MemoryStorage): writes, heartbeats, subscriptions, CAS,
  * reads. Failover, expiry and restarts are in store-failover.test.ts.
  */
-import { FlynnError } from '@flynn-ts/core';
+import type { FlynnError } from '@flynn-ts/core';
 import { NotLeaderError } from '@flynn-ts/raft';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ALL_KINDS, INSTANCE_KINDS, LEADER_KINDS } from '../core/types.js';
 import type { DiscoveryStore } from './store.js';
-import { brief, collect, failure, instance, outcome, StoreCluster } from './store-test-cluster.js';
+import { brief, collect, failure, instance, outcome, StoreCluster } from './store.test-helpers.js';
 
 let cluster: StoreCluster | undefined;
 afterEach(async () => {

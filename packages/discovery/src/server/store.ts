@@ -27,7 +27,7 @@ import { replayEvents } from '../core/replay.js';
 import type { DiscoveryState } from '../core/state.js';
 import { instancesOf, leaderOf, sameRegistration, serviceNames } from '../core/state.js';
 import type { DiscoveryEvent, EventKindSet, Instance, ServiceConfig, ServiceMeta } from '../core/types.js';
-import { serviceNameProblem } from '../core/validate.js';
+import { addrProblem, serviceNameProblem } from '../core/validate.js';
 import type { DiscoveryBackend, MetaWrite, ReadOptions, Subscription } from './backend.js';
 import { DiscoveryStateMachine } from './fsm.js';
 import { HeartbeatTable } from './heartbeats.js';
@@ -35,6 +35,7 @@ import { CatchUp } from './store-catch-up.js';
 import { ExpiryLoop } from './store-expiry.js';
 import type { SubscriptionEnd } from './store-subscriptions.js';
 import { SubscriptionHub } from './store-subscriptions.js';
+import { raftError } from './store-raft-errors.js';
 import { registrationProblem, toInstanceInput } from './store-validate.js';
 
 export const DEFAULT_INSTANCE_TTL_MS = 10_000;
@@ -206,7 +207,12 @@ export class DiscoveryStore implements DiscoveryBackend {
       const prev = this.fsm.state.services.get(service)?.instances.get(input.id);
       if (prev && sameRegistration(prev, input)) return; // a heartbeat: no raft write
     }
-    await this.propose({ v: 1, type: 'add-instance', service, instance: input });
+    try {
+      await this.propose({ v: 1, type: 'add-instance', service, instance: input });
+    } catch (err) {
+      if (!this.fsm.state.services.get(service)?.instances.has(input.id)) this.heartbeats.forget(service, input.id);
+      throw err;
+    }
   }
 
   async deregister(service: string, id: string): Promise<void> {
@@ -272,15 +278,18 @@ export class DiscoveryStore implements DiscoveryBackend {
   }
 
   async addPeer(address: string): Promise<{ last_index: number }> {
+    // Every node would fail to apply a membership change it cannot address: refuse it up front.
+    const problem = addrProblem(address) ?? (/:\d{1,5}$/.test(address) ? undefined : `address ${address}: invalid port`);
+    if (problem) throw validationError(problem);
     this.requireLeader('addPeer');
-    if (!this.raft.status().conf.voters.includes(address)) await this.raft.addVoter(address, address, { timeoutMs: this.timeoutMs });
+    if (!this.raft.status().conf.voters.includes(address)) await this.raft.addVoter(address, address, { timeoutMs: this.timeoutMs }).catch(raftError);
     return { last_index: this.raft.status().applied };
   }
 
   async removePeer(address: string): Promise<void> {
     this.requireLeader('removePeer');
     const { voters, learners } = this.raft.status().conf;
-    if (voters.includes(address) || learners.includes(address)) await this.raft.removeNode(address, { timeoutMs: this.timeoutMs });
+    if (voters.includes(address) || learners.includes(address)) await this.raft.removeNode(address, { timeoutMs: this.timeoutMs }).catch(raftError);
   }
 
   /** A store is always a member; use `DiscoveryNode` for proxy ↔ member changes. */
@@ -350,7 +359,7 @@ export class DiscoveryStore implements DiscoveryBackend {
   }
 
   private async propose(cmd: Command): Promise<CommandSuccess> {
-    const res = await this.raft.propose(encodeCommand(cmd), { timeoutMs: this.timeoutMs });
+    const res = await this.raft.propose(encodeCommand(cmd), { timeoutMs: this.timeoutMs }).catch(raftError);
     if (!res.ok) throw commandError(res);
     return res;
   }

@@ -37,14 +37,16 @@ export interface MemoryDiscoveryServer {
 }
 
 export async function serveMemoryDiscovery(store: MemoryDiscoveryStore, options: MemoryDiscoveryServerOptions = {}): Promise<MemoryDiscoveryServer> {
-  let address: string | undefined;
-  const base = memoryDiscoveryBackend(store, { address: () => address });
+  // Known once the port is bound; the backend asks for it lazily.
+  const bound: { address?: string } = {};
+  const base = memoryDiscoveryBackend(store, { address: () => bound.address });
   const backend = options.backend ? options.backend(base) : base;
   const streams = new AbortController();
   const app = createDiscoveryApi(backend, { signal: streams.signal, ...(options.logger ? { logger: options.logger } : {}) });
   const handle = await serve((req) => app.fetch(req), { port: options.port ?? 0, host: options.host ?? '127.0.0.1', graceMs: 0 });
   const host = options.host ?? '127.0.0.1';
-  address = `${host.includes(':') ? `[${host}]` : host}:${handle.port}`;
+  const address = `${host.includes(':') ? `[${host}]` : host}:${handle.port}`;
+  bound.address = address;
   return {
     url: handle.url,
     address,

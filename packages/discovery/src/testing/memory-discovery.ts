@@ -129,7 +129,8 @@ export class MemoryDiscovery implements ServiceDiscovery {
     const transport = this.transport(service);
     await transport.put(registration, new AbortController().signal);
     const key = `${service}/${registration.id}`;
-    this.heartbeaters.get(key)?.close().catch(() => {});
+    // Registering the same instance again: the new heartbeater takes over (closing the old one would deregister it).
+    this.heartbeaters.get(key)?.abandon();
     const hb: HeartbeatLoop = new HeartbeatLoop(service, registration, transport, {
       heartbeatMs: options.heartbeatMs ?? 5_000,
       clock: this.clock,

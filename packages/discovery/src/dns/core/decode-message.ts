@@ -7,7 +7,7 @@
 import { HEADER_SIZE, RRClass, RRType } from './constants.js';
 import { DnsFormatError, type DnsHeader } from './dns-errors.js';
 import { DnsName } from './dns-name.js';
-import { DnsReader } from './dns-reader.js';
+import { DnsReader, type NameCache } from './dns-reader.js';
 import type { DnsMessage, DnsQuery, DnsQuestion, DnsRecord, Edns } from './records.js';
 
 /** Reads the header, or returns undefined for fewer than 12 bytes. */
@@ -25,29 +25,32 @@ export function decodeHeader(buf: Uint8Array): DnsHeader | undefined {
 
 /**
  * Decodes a query with exactly one question: the header, the question and
- * the OPT record if any. The answer and authority sections are checked for
+ * the OPT record if any. With `names`, the question's name comes from (and
+ * goes into) that cache. The answer and authority sections are checked for
  * well-formedness and skipped. Throws {@link DnsFormatError} for anything
  * malformed, for a question count other than 1 and for more than one OPT.
  */
-export function decodeQuery(buf: Uint8Array): DnsQuery {
-  const header = decodeHeader(buf);
-  if (header === undefined) throw new DnsFormatError(`message shorter than the header: ${buf.length} bytes`);
-  if (header.qdcount !== 1) throw new DnsFormatError(`expected 1 question, got ${header.qdcount}`, { header });
-  const r = new DnsReader(buf, HEADER_SIZE);
+export function decodeQuery(buf: Uint8Array, names?: NameCache): DnsQuery {
+  if (buf.length < HEADER_SIZE) throw new DnsFormatError(`message shorter than the header: ${buf.length} bytes`);
+  const qdcount = (buf[4]! << 8) | buf[5]!;
+  if (qdcount !== 1) throw new DnsFormatError(`expected 1 question, got ${qdcount}`, { header: decodeHeader(buf)! });
+  const r = new DnsReader(buf, HEADER_SIZE, names);
   const name = r.name();
+  r.cache = undefined;
   const type = r.u16();
   const cls = r.u16();
   let edns: Edns | undefined;
-  const rrs = header.ancount + header.nscount;
+  const rrs = ((buf[6]! << 8) | buf[7]!) + ((buf[8]! << 8) | buf[9]!);
+  const arcount = (buf[10]! << 8) | buf[11]!;
   for (let i = 0; i < rrs && r.err === undefined; i++) skipRecord(r);
-  for (let i = 0; i < header.arcount && r.err === undefined; i++) {
+  for (let i = 0; i < arcount && r.err === undefined; i++) {
     const opt = readAdditional(r);
     if (opt === undefined) continue;
     if (edns !== undefined) r.fail('more than one OPT record');
     edns = opt;
   }
-  if (r.err !== undefined) throw new DnsFormatError(r.err.message, { header, offset: r.pos });
-  return { id: header.id, flags: header.flags, question: { name, type, class: cls }, edns };
+  if (r.err !== undefined) throw new DnsFormatError(r.err.message, { header: decodeHeader(buf)!, offset: r.pos });
+  return { id: (buf[0]! << 8) | buf[1]!, flags: (buf[2]! << 8) | buf[3]!, question: { name, type, class: cls }, edns };
 }
 
 /** Decodes a whole message (any counts); A, AAAA, SRV and SOA records are typed, others raw. */

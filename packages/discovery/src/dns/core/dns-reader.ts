@@ -15,11 +15,14 @@ export class DnsReader {
   readonly buf: Uint8Array;
   pos: number;
   err: DnsFormatError | undefined;
+  /** Where `name()` looks up and stores uncompressed names; none by default. */
+  cache: NameCache | undefined;
 
-  constructor(buf: Uint8Array, pos = 0) {
+  constructor(buf: Uint8Array, pos = 0, cache?: NameCache) {
     this.buf = buf;
     this.pos = pos;
     this.err = undefined;
+    this.cache = cache;
   }
 
   /** Bytes left after `pos`. */
@@ -75,7 +78,9 @@ export class DnsReader {
 
   /**
    * Reads a (possibly compressed) name. Its `wire` is a view of the input when
-   * the name had no pointer, else a fresh uncompressed copy.
+   * the name had no pointer, else a fresh uncompressed copy. With a `cache`,
+   * an uncompressed name seen before is returned from it (its own copy of the
+   * bytes), without building a string.
    */
   name(): DnsName {
     if (this.err !== undefined) return DnsName.ROOT;
@@ -85,7 +90,7 @@ export class DnsReader {
     let end = -1; // where reading continues after the name (set at the first pointer or the terminator)
     let limit = start; // a pointer must point before this
     let wireLen = 1;
-    let text = '';
+    let hash = 0x811c9dc5;
     for (;;) {
       if (p >= buf.length) return this.nameFail('name runs past the end', p);
       const len = buf[p]!;
@@ -107,14 +112,21 @@ export class DnsReader {
       if (labelEnd > buf.length) return this.nameFail('label runs past the end', p);
       wireLen += len + 1;
       if (wireLen > MAX_NAME_WIRE) return this.nameFail('name longer than 255 bytes', p);
-      for (let i = p + 1; i < labelEnd; i++) text += LABEL_CHAR[buf[i]!]!;
-      text += '.';
+      if (end < 0) for (let i = p; i < labelEnd; i++) hash = Math.imul(hash ^ buf[i]!, 0x01000193);
       p = labelEnd;
     }
     this.pos = end;
-    if (text === '') return DnsName.ROOT;
-    if (end - start === wireLen) return new DnsName(text, buf.subarray(start, end));
-    return new DnsName(text, this.copyName(start, wireLen));
+    if (wireLen === 1) return DnsName.ROOT;
+    const direct = end - start === wireLen;
+    const cache = this.cache;
+    if (direct && cache !== undefined) {
+      const hit = cache.get(buf, start, wireLen, hash);
+      if (hit !== undefined) return hit;
+      const name = new DnsName(labelsText(buf, start), copyBytes(buf, start, wireLen));
+      cache.set(name, hash);
+      return name;
+    }
+    return new DnsName(labelsText(buf, start), direct ? buf.subarray(start, end) : this.copyName(start, wireLen));
   }
 
   private nameFail(message: string, at: number): DnsName {
@@ -143,3 +155,55 @@ export class DnsReader {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Text of a validated name at `p`, following pointers. */
+function labelsText(buf: Uint8Array, p: number): string {
+  let text = '';
+  for (let len = buf[p]!; len !== 0; len = buf[p]!) {
+    if (len >= 0xc0) {
+      p = ((len & 0x3f) << 8) | buf[p + 1]!;
+      continue;
+    }
+    const end = p + 1 + len;
+    for (let i = p + 1; i < end; i++) text += LABEL_CHAR[buf[i]!]!;
+    text += '.';
+    p = end;
+  }
+  return text;
+}
+
+function copyBytes(buf: Uint8Array, start: number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = buf[start + i]!;
+  return out;
+}
+
+/**
+ * A direct-mapped cache of decoded names, keyed by their exact wire bytes
+ * (case included, so a cached name's wire is the query's own). Bounded:
+ * `size` slots, a colliding name replaces the older one.
+ */
+export class NameCache {
+  private readonly slots: (DnsName | undefined)[];
+  private readonly mask: number;
+
+  /** `size` is rounded up to a power of two. */
+  constructor(size = 1024) {
+    const n = 2 ** Math.ceil(Math.log2(Math.max(2, size)));
+    this.slots = new Array<DnsName | undefined>(n).fill(undefined);
+    this.mask = n - 1;
+  }
+
+  get(buf: Uint8Array, start: number, n: number, hash: number): DnsName | undefined {
+    const hit = this.slots[(hash ^ (hash >>> 16)) & this.mask];
+    if (hit === undefined) return undefined;
+    const w = hit.wire;
+    if (w.length !== n) return undefined;
+    for (let i = 0; i < n; i++) if (w[i] !== buf[start + i]) return undefined;
+    return hit;
+  }
+
+  set(name: DnsName, hash: number): void {
+    this.slots[(hash ^ (hash >>> 16)) & this.mask] = name;
+  }
+}

@@ -25,6 +25,7 @@ import { classifyName } from './classify-name.js';
 import { EDNS_UDP_SIZE, Flag, HEADER_SIZE, MAX_MESSAGE_SIZE, MIN_UDP_SIZE, Opcode, Rcode } from './constants.js';
 import { decodeQuery } from './decode-message.js';
 import { DnsFormatError } from './dns-errors.js';
+import { NameCache } from './dns-reader.js';
 import type { DnsView } from './dns-view.js';
 import { DnsWriter } from './dns-writer.js';
 import type { DnsQuery, DnsRecord } from './records.js';
@@ -36,7 +37,7 @@ export const WAIT = -2;
 export interface ResponderOptions {
   view: DnsView;
   random: Random;
-  /** The SOA serial to use now (the original: unix seconds). Called once per in-zone query. */
+  /** The SOA serial to use now (the original: unix seconds). Called only for answers that carry the SOA. */
   serial: () => number;
   /** Sets RA in our answers (the original: when recursors are configured). */
   recursionAvailable: boolean;
@@ -52,11 +53,11 @@ const COPIED_FLAGS = 0x7800 | Flag.RD | Flag.CD;
 
 export class DnsResponder {
   private readonly view: DnsView;
-  private readonly serial: () => number;
   private readonly ra: number;
   private readonly writer: DnsWriter;
   private readonly udpOptions: AnswerOptions;
   private readonly tcpOptions: AnswerOptions;
+  private readonly names = new NameCache(1024);
   /** The query of the last {@link FORWARD} or {@link WAIT}. */
   forwardQuery: DnsQuery | undefined;
   /** What to await after {@link WAIT}. */
@@ -64,12 +65,21 @@ export class DnsResponder {
 
   constructor(options: ResponderOptions) {
     this.view = options.view;
-    this.serial = options.serial;
     this.ra = options.recursionAvailable ? Flag.RA : 0;
     this.writer = new DnsWriter(options.buffer ?? new Uint8Array(MAX_MESSAGE_SIZE));
     const max = options.maxUdpRecords ?? 3;
-    this.udpOptions = { random: options.random, serial: 0, udp: true, maxUdpRecords: max };
-    this.tcpOptions = { random: options.random, serial: 0, udp: false, maxUdpRecords: max };
+    const serial = options.serial;
+    // `serial` is a getter: the clock is read only for answers that carry the SOA
+    const answerOptions = (udp: boolean): AnswerOptions => ({
+      random: options.random,
+      get serial() {
+        return serial();
+      },
+      udp,
+      maxUdpRecords: max,
+    });
+    this.udpOptions = answerOptions(true);
+    this.tcpOptions = answerOptions(false);
   }
 
   /** The output buffer `respond()` and `errorReply()` write into. */
@@ -82,16 +92,14 @@ export class DnsResponder {
     if (((packet[2]! >>> 3) & 0xf) !== Opcode.QUERY) return this.headerReply(packet, Rcode.NOTIMP);
     let query: DnsQuery;
     try {
-      query = decodeQuery(packet);
+      query = decodeQuery(packet, this.names);
     } catch (err) {
       if (err instanceof DnsFormatError) return this.headerReply(packet, Rcode.FORMERR);
       throw err;
     }
     if (query.edns !== undefined && query.edns.version !== 0) return this.errorReply(query, Rcode.BADVERS, udp);
     if (this.view.whenReady !== undefined && this.mustWait(query)) return WAIT;
-    const options = udp ? this.udpOptions : this.tcpOptions;
-    options.serial = this.serial();
-    const answer = buildAnswer(query.question, this.view, options);
+    const answer = buildAnswer(query.question, this.view, udp ? this.udpOptions : this.tcpOptions);
     if (answer === undefined) {
       this.forwardQuery = query;
       return FORWARD;

@@ -20,13 +20,21 @@ import type { DnsName } from './dns-name.js';
 import type { DnsMessage, DnsQuestion, DnsRecord } from './records.js';
 
 const MAX_POINTER = 0x3fff;
+const TABLE_SIZE = 4096;
+const TABLE_MASK = TABLE_SIZE - 1;
+const MAX_ENTRIES = (TABLE_SIZE * 3) / 4;
 
 export class DnsWriter {
   readonly buf: Uint8Array;
   pos = 0;
   limit = MAX_MESSAGE_SIZE;
   overflow = false;
-  private readonly table = new Map<number, number>();
+  // compression table: open addressing over typed arrays, entries of older messages told apart by generation
+  private readonly keys = new Int32Array(TABLE_SIZE);
+  private readonly offsets = new Int32Array(TABLE_SIZE);
+  private readonly gens = new Uint32Array(TABLE_SIZE);
+  private gen = 0;
+  private entries = 0;
   private qname: DnsName | undefined;
   private qnameAt = 0;
   private qnameRegistered = false;
@@ -48,7 +56,14 @@ export class DnsWriter {
     this.pos = 0;
     this.limit = Math.min(limit, this.buf.length);
     this.overflow = false;
-    if (this.table.size > 0) this.table.clear();
+    if (this.entries > 0 || this.gen === 0) {
+      this.gen = (this.gen + 1) >>> 0;
+      if (this.gen === 0) {
+        this.gens.fill(0);
+        this.gen = 1;
+      }
+      this.entries = 0;
+    }
     this.qname = undefined;
     this.qnameRegistered = false;
   }
@@ -223,8 +238,8 @@ export class DnsWriter {
     const k = this.prepare(wire);
     if (compress) {
       for (let i = 0; i < k; i++) {
-        const at = this.table.get(this.hashes[i]!);
-        if (at === undefined || !this.sameSuffix(wire, this.offs[i]!, at)) continue;
+        const at = this.lookup(this.hashes[i]!);
+        if (at < 0 || !this.sameSuffix(wire, this.offs[i]!, at)) continue;
         const start = this.pos;
         const head = this.offs[i]!;
         if (!this.room(head + 2)) return;
@@ -263,9 +278,26 @@ export class DnsWriter {
     for (let i = 0; i < count; i++) {
       const off = at + this.offs[i]!;
       if (off > MAX_POINTER) return;
-      const h = this.hashes[i]!;
-      if (!this.table.has(h)) this.table.set(h, off);
+      this.insert(this.hashes[i]!, off);
     }
+  }
+
+  private lookup(h: number): number {
+    const gens = this.gens;
+    for (let i = h & TABLE_MASK; gens[i] === this.gen; i = (i + 1) & TABLE_MASK) if (this.keys[i] === h) return this.offsets[i]!;
+    return -1;
+  }
+
+  /** Keeps the first offset of a suffix; stops remembering when the table is 3/4 full. */
+  private insert(h: number, off: number): void {
+    if (this.entries >= MAX_ENTRIES) return;
+    const gens = this.gens;
+    let i = h & TABLE_MASK;
+    for (; gens[i] === this.gen; i = (i + 1) & TABLE_MASK) if (this.keys[i] === h) return;
+    gens[i] = this.gen;
+    this.keys[i] = h;
+    this.offsets[i] = off;
+    this.entries++;
   }
 
   /** Whether the wire suffix starting at `wi` equals the name at buffer offset `at`. */
