@@ -5,7 +5,7 @@
  * another module; here each server carries just the two routes promote and
  * demote need (`PUT`/`DELETE /raft/peers/:peer`, 307 to the leader).
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -110,6 +110,11 @@ describe('DiscoveryNode over FileStorage + HttpTransport (loopback)', () => {
     await leader()!.register('web', inst('10.9.0.2:80'));
     await waitFor(async () => (await node.getInstances('web'))?.length === 2, { what: 'new member follows' });
     expect(await exists(join(base, extra.replace(':', '_'), 'raft-member.json'))).toBe(true);
+    // Restarted with the same peer list (which does not name it), it comes back as a member.
+    await node.shutdown();
+    const again = await start(extra, addrs.slice(0, 3));
+    expect(again.role).toBe('member');
+    await waitFor(async () => again.store()!.caughtUp && (await again.getInstances('web'))?.length === 2, { timeoutMs: 20_000, what: 'restarted member caught up' });
   });
 
   it('the promoted node is demoted over HTTP and becomes a proxy again, its raft data removed', async () => {
@@ -122,9 +127,12 @@ describe('DiscoveryNode over FileStorage + HttpTransport (loopback)', () => {
     expect(node.peers().sort()).toEqual(addrs.slice(0, 3).sort());
     const dir = join(base, extra.replace(':', '_'));
     expect(await exists(join(dir, 'raft'))).toBe(false);
-    expect(await exists(join(dir, 'raft-member.json'))).toBe(false);
+    expect(JSON.parse(await readFile(join(dir, 'raft-member.json'), 'utf8'))).toMatchObject({ member: false });
     // The cluster still takes writes.
     await leader()!.register('web', inst('10.9.0.3:80'));
+    // Restarted even with a peer list naming it, a demoted node stays a proxy (no stale bootstrap).
+    await node.shutdown();
+    expect((await start(extra, [...addrs.slice(0, 3), extra])).role).toBe('proxy');
   });
 
   it('a member restarted on its data dir answers 503 until caught up, then the full state', async () => {

@@ -15,7 +15,9 @@ export interface KvServerConfig {
   /** Founding voters, id → raft address (`host:port`), this node included. */
   peers: Record<string, string>;
   dataDir: string;
+  /** Milliseconds per raft tick (= heartbeat interval). Default 100, etcd's heartbeat interval. */
   tickMs: number;
+  /** Election timeout in ticks. Default 10 (1 s at 100 ms, etcd's default). */
   electionTicks: number;
   /** Timeout of one client proposal or read, in ms. */
   timeoutMs: number;

@@ -2,14 +2,21 @@
  * A replicated key-value server: one raft node (`RaftNode` + `FileStorage` +
  * `HttpTransport`) behind the etcd v3 JSON gateway subset of kv-api.ts. One
  * node:http server carries both the raft transport (under `/raft/`) and the
- * client API. Logs JSON lines to stderr.
+ * client API (plain node:http rather than `serve` from `@flynn-ts/core/http`:
+ * the transport handler needs the raw request, and the benchmarked hot path
+ * skips the fetch-API adaptation). Logs JSON lines to stderr.
  *
  *     node --conditions=@flynn-ts/source --import tsx packages/raft/examples/kv-server.ts \
  *       --listen 127.0.0.1:2379 --data-dir /tmp/kv1 \
  *       --peers 127.0.0.1:2379,127.0.0.1:2479,127.0.0.1:2579
  *
  * Node ids are their `host:port`. Writes sent to a follower are forwarded to
- * the leader by the raft driver. SIGTERM/SIGINT stop it cleanly.
+ * the leader by the raft driver. SIGTERM/SIGINT stop it cleanly; a failed raft
+ * node (storage error, broken invariant) exits with status 1.
+ *
+ * Besides the API of kv-api.ts, `GET /debug/stats` reports storage saves
+ * (entries per fsync'd save), raft and client request counts, event-loop
+ * utilisation and CPU time: what bench/raft-bench.sh reads to explain a run.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -6,7 +6,7 @@
 import { leaderEvent } from './leader.js';
 import type { DiscoveryState, ServiceState } from './state.js';
 import { instancesOf, leaderOf, sameRegistration } from './state.js';
-import type { DiscoveryEvent, EventKindSet } from './types.js';
+import type { DiscoveryEvent, EventKindSet, ServiceMeta } from './types.js';
 
 /**
  * The current state of `service` as events, in the original's order: `up` per
@@ -50,8 +50,13 @@ function diffService(service: string, a: ServiceState | undefined, b: ServiceSta
     if (!prev || prev.index !== instance.index) out.push({ service, kind: 'up', instance });
     else if (!sameRegistration(prev, instance)) out.push({ service, kind: 'update', instance });
   }
-  if (b?.meta && (a?.meta?.index !== b.meta.index)) out.push({ service, kind: 'service_meta', service_meta: b.meta });
+  if (b?.meta && !sameMeta(a?.meta, b.meta)) out.push({ service, kind: 'service_meta', service_meta: b.meta });
   const la = a && leaderOf(a);
   const lb = b && leaderOf(b);
   if (la?.id !== lb?.id || la?.index !== lb?.index) out.push(leaderEvent(service, lb));
+}
+
+/** Same write: the index identifies it within one log; the data check covers states of unrelated logs. */
+function sameMeta(a: ServiceMeta | undefined, b: ServiceMeta): boolean {
+  return a !== undefined && a.index === b.index && (a.data === b.data || JSON.stringify(a.data) === JSON.stringify(b.data));
 }

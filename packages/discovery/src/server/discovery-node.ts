@@ -3,10 +3,12 @@
  *
  * A node is a raft **member** (it runs a `DiscoveryStore` on a file WAL in
  * `<dataDir>/raft` and an `HttpTransport` mounted with {@link raftHandler})
- * when its advertised address is in `peers`, or when it was promoted earlier
- * (a marker file in `dataDir` remembers that across restarts). Otherwise it
- * is a **proxy**: it holds no state and the HTTP layer redirects requests to
- * a peer. `promote()` / `demote()` switch at runtime (reference §1.8).
+ * when its advertised address is in `peers`; otherwise it is a **proxy**: it
+ * holds no state and the HTTP layer redirects requests to a peer.
+ * `promote()` / `demote()` switch at runtime (reference §1.8), and record the
+ * outcome in `<dataDir>/raft-member.json`, which wins over `peers` on the
+ * next start (a promoted node restarts as a member; a demoted founder does
+ * not bootstrap a stale cluster of its own).
  *
  * ```
  *            promote()                        shutdown()
@@ -22,7 +24,7 @@
  * (the HTTP layer answers with a redirect), `isMember()` is false and
  * `peers()` lists the peers to redirect to.
  */
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { cryptoRandom, noopLogger, systemClock } from '@flynn-ts/core';
@@ -98,8 +100,10 @@ export class DiscoveryNode implements DiscoveryBackend {
   /** Starts as a member (bootstrapping a new cluster if the storage is empty) or as a proxy. */
   static async start(o: DiscoveryNodeOptions): Promise<DiscoveryNode> {
     const node = new DiscoveryNode(o);
+    // A promote or demote since the first start overrides the peer list (which names the founders).
+    const recorded = await node.readMarker();
     const founder = o.peers.includes(o.advertise);
-    if (founder || (await node.hasMarker())) {
+    if (recorded ?? founder) {
       node.state = { kind: 'member', store: await node.openStore(founder ? o.peers : undefined, false) };
     } else {
       node.state = { kind: 'proxy', peers: o.peers.filter((p) => p !== o.advertise) };
@@ -232,7 +236,7 @@ export class DiscoveryNode implements DiscoveryBackend {
         await this.closeStore(store);
         throw err;
       }
-      await this.writeMarker();
+      await this.writeMarker(true);
       this.setState({ kind: 'member', store });
     });
   }
@@ -247,7 +251,7 @@ export class DiscoveryNode implements DiscoveryBackend {
       await store.handOverLeadership();
       await this.membership.leave(this.o.advertise, store.peers().filter((p) => p !== this.o.advertise));
       await this.closeStore(store);
-      await this.removeMarker();
+      await this.writeMarker(false);
       this.setState({ kind: 'proxy', peers: others });
       this.log.info({ peers: others }, 'demoted to proxy');
     });
@@ -330,22 +334,23 @@ export class DiscoveryNode implements DiscoveryBackend {
     if (!this.o.storage) await rm(join(this.o.dataDir!, 'raft'), { recursive: true, force: true });
   }
 
-  private async hasMarker(): Promise<boolean> {
-    if (!this.o.dataDir) return false;
-    return access(join(this.o.dataDir, MARKER)).then(
-      () => true,
-      () => false,
-    );
+  /** The membership recorded by the last promote/demote, if any. */
+  private async readMarker(): Promise<boolean | undefined> {
+    if (!this.o.dataDir) return undefined;
+    try {
+      const raw = JSON.parse(await readFile(join(this.o.dataDir, MARKER), 'utf8')) as { member?: unknown };
+      return typeof raw.member === 'boolean' ? raw.member : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
-  private async writeMarker(): Promise<void> {
+  private async writeMarker(member: boolean): Promise<void> {
     if (!this.o.dataDir) return;
     await mkdir(this.o.dataDir, { recursive: true });
-    await writeFile(join(this.o.dataDir, MARKER), JSON.stringify({ advertise: this.o.advertise, promoted_at: this.clock.now() }) + '\n');
-  }
-
-  private async removeMarker(): Promise<void> {
-    if (this.o.dataDir) await rm(join(this.o.dataDir, MARKER), { force: true });
+    const tmp = join(this.o.dataDir, `${MARKER}.tmp`);
+    await writeFile(tmp, JSON.stringify({ member, advertise: this.o.advertise, at: this.clock.now() }) + '\n');
+    await rename(tmp, join(this.o.dataDir, MARKER));
   }
 
   private setState(next: State): void {

@@ -1,1 +1,10 @@
-export {};
+export { MemoryDiscovery } from './memory-discovery.js';
+export type { MemoryDiscoveryOptions } from './memory-discovery.js';
+export { MemoryDiscoveryStore } from './memory-discovery-store.js';
+export type { MemoryDiscoveryStoreOptions, MetaWriteInput } from './memory-discovery-store.js';
+export { memoryDiscoveryBackend } from './memory-discovery-backend.js';
+export type { MemoryBackendOptions } from './memory-discovery-backend.js';
+export { serveMemoryDiscovery } from './memory-discovery-server.js';
+export type { MemoryDiscoveryServer, MemoryDiscoveryServerOptions } from './memory-discovery-server.js';
+export { describeDiscoveryClient, DISCOVERY_CLIENT_TESTS } from './describe-discovery-client.js';
+export type { DiscoveryClientHarness, DiscoveryClientFactory, DescribeDiscoveryClientOptions } from './describe-discovery-client.js';
