@@ -1,1 +1,3 @@
-export {};
+export { FakeKernel } from './fake-kernel.js';
+export type { FakeKernelOptions, FakeKernelCall } from './fake-kernel.js';
+export { applyOps } from './kernel-model.js';
