@@ -79,7 +79,12 @@ describe.skipIf(noDig)('discoverd, three-node cluster', () => {
 
   it('kill -9 of the raft leader under load: re-election, no false expiry, no lost CAS write, consistent watchers', async () => {
     const svc = 'load';
-    const [c0, c1, c2, c3] = [newClient(urls()), newClient(urls()), newClient(urls()), newClient(urls())];
+    const leaderAddr = (await agreedLeader(daemons))!;
+    const victim = byAddr(leaderAddr);
+    const survivors = daemons.filter((d) => d !== victim);
+    // The watchers' clients talk to the leader first, so the kill forces their streams to reconnect.
+    const leaderFirst = [victim.url, ...survivors.map((d) => d.url)];
+    const [c0, c1, c2, c3] = [newClient(leaderFirst), newClient(leaderFirst), newClient(urls()), newClient(urls())];
     await c0.addService(svc, { ifNotExists: true });
     const watchers = [c0, c1].map((c) => collect<DiscoveryEvent>(c.watch(svc)));
     await waitFor(() => watchers.every((w) => w.items.some((e) => e.kind === 'current')), { what: 'watchers live' });
@@ -93,9 +98,9 @@ describe.skipIf(noDig)('discoverd, three-node cluster', () => {
     const load = startLoad([c0, c1, c2], c3, svc);
     await waitFor(() => load.acked.length >= 10 && load.churned >= 3, { timeoutMs: 20_000, what: 'load running' });
 
-    const leaderAddr = (await agreedLeader(daemons))!;
-    const victim = byAddr(leaderAddr);
-    const survivors = daemons.filter((d) => d !== victim);
+    expect(await agreedLeader(daemons)).toBe(leaderAddr);
+    expect([c0, c1].map((c) => c.servers.current())).toEqual([victim.url, victim.url]);
+    const seenAtKill = watchers.map((w) => w.items.length);
     const killedAt = performance.now();
     victim.kill('SIGKILL');
     const newLeader = await waitFor(
@@ -116,6 +121,9 @@ describe.skipIf(noDig)('discoverd, three-node cluster', () => {
     await waitFor(() => load.acked.length >= ackedAtElection + 5, { timeoutMs: 20_000, what: 'writes after the failover' });
     await load.stop();
 
+    // The watchers moved to a surviving node and kept receiving (churn) events.
+    for (const c of [c0, c1]) expect(c.servers.current()).not.toBe(victim.url);
+    watchers.forEach((w, i) => expect(w.items.length).toBeGreaterThan(seenAtKill[i]!));
     const falseDowns = watchers.flatMap((w) => w.items.filter((e) => e.kind === 'down' && keptIds.has(e.instance!.id)));
     expect(falseDowns).toEqual([]);
 
@@ -126,11 +134,14 @@ describe.skipIf(noDig)('discoverd, three-node cluster', () => {
         `${load.churned} churn cycles, ${load.errors.length} failed attempts; final meta index ${final!.index}`,
     );
 
-    const truth = new Set((await c0.instances(svc, { consistent: true })).map((i) => i.id));
-    for (const id of keptIds) expect(truth.has(id)).toBe(true);
+    // The truth is re-read on every poll: a churn instance whose DELETE failed in the failover expires later.
+    const truth = async () => new Set((await c0.instances(svc, { consistent: true })).map((i) => i.id));
+    const now = await truth();
+    for (const id of keptIds) expect(now.has(id)).toBe(true);
     for (const w of watchers) {
       expect(w.error()).toBeUndefined();
-      await waitFor(() => sameSet(replayWatch(w.items), truth), { what: 'watcher view converged' });
+      replayWatch(w.items); // throws on a duplicate up or a down without an up
+      await waitFor(async () => sameSet(replayWatch(w.items), await truth()), { timeoutMs: 15_000, what: 'watcher view converged' });
     }
 
     // A client that knows only a follower of the new leader: its writes follow the 307.
@@ -152,8 +163,8 @@ describe.skipIf(noDig)('discoverd, three-node cluster', () => {
     const back = daemons[deadIdx]!;
     const leader = await waitFor(() => agreedLeader(daemons), { timeoutMs: 20_000, what: 'all three agree on the leader' });
     expect(leader).not.toBe(back.addr);
-    const truth = (await http('GET', `http://${leader}/services/load/instances?consistent=true`)).json;
-    await waitFor(async () => JSON.stringify((await http('GET', `${back.url}/services/load/instances`)).json) === JSON.stringify(truth), {
+    const list = async (url: string) => JSON.stringify((await http('GET', url)).json);
+    await waitFor(async () => (await list(`${back.url}/services/load/instances`)) === (await list(`http://${leader}/services/load/instances?consistent=true`)), {
       timeoutMs: 20_000,
       what: 'restarted node serves the same instances',
     });

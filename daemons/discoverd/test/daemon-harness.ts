@@ -8,7 +8,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,6 +48,7 @@ export interface Daemon {
 }
 
 const live = new Set<ChildProcess>();
+const spawned: Daemon[] = [];
 process.once('exit', () => {
   for (const p of live) if (p.pid !== undefined) safeKill(p.pid, 'SIGKILL');
 });
@@ -108,6 +109,7 @@ export async function spawnDaemon(spec: DaemonSpec): Promise<Daemon> {
     },
     kill: (signal = 'SIGKILL') => safeKill(pid, signal),
   };
+  spawned.push(daemon);
   await waitFor(
     async () => {
       if (!alive) throw new Error(`${spec.name} exited early: ${JSON.stringify(logs.slice(-5))}`);
@@ -118,8 +120,18 @@ export async function spawnDaemon(spec: DaemonSpec): Promise<Daemon> {
   return daemon;
 }
 
-/** SIGKILLs every daemon still running (by PID) and waits for them to exit. */
+/**
+ * SIGKILLs every daemon still running (by PID) and waits for them to exit.
+ * With `DISCOVERD_TEST_LOGS=<dir>` set, every daemon's log lines are written there first.
+ */
 export async function killAll(): Promise<void> {
+  const logDir = process.env.DISCOVERD_TEST_LOGS;
+  if (logDir) {
+    await mkdir(logDir, { recursive: true });
+    for (const [i, d] of spawned.entries()) {
+      await writeFile(join(logDir, `${d.spec.name}-${d.spec.port}-${i}.log`), d.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    }
+  }
   const waits: Promise<unknown>[] = [];
   for (const p of [...live]) {
     if (p.pid === undefined) continue;
@@ -170,7 +182,7 @@ export interface HttpAnswer {
 }
 
 /** One request with fetch; follows redirects unless `redirect: 'manual'`. */
-export async function http(method: string, url: string, body?: unknown, init: { headers?: Record<string, string>; redirect?: RequestRedirect; raw?: string } = {}): Promise<HttpAnswer> {
+export async function http(method: string, url: string, body?: unknown, init: { headers?: Record<string, string>; redirect?: 'follow' | 'manual'; raw?: string } = {}): Promise<HttpAnswer> {
   const headers: Record<string, string> = { ...init.headers };
   let payload: string | undefined = init.raw;
   if (body !== undefined) {

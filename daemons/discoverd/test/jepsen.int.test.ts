@@ -8,7 +8,7 @@
  * (`casRegisterModel`; writes with unknown outcome count as maybe applied)
  * and every acknowledged write must be on the final value's chain.
  *
- * Env: JEPSEN_SECONDS (default 60), JEPSEN_CLIENTS (6), JEPSEN_SEED (random;
+ * Env: JEPSEN_SECONDS (default 60), JEPSEN_CLIENTS (8), JEPSEN_SEED (random;
  * printed), JEPSEN_DAEMON (the entry, default daemons/discoverd/src/main.ts),
  * JEPSEN_KEEP=1 keeps the data dirs and logs.
  */
@@ -30,7 +30,7 @@ import { MetaClient, WorkloadStats, runClients, sleep } from './jepsen/workload.
 import type { MetaInput, MetaOutput } from './jepsen/workload.js';
 
 const SECONDS = Number(process.env.JEPSEN_SECONDS ?? 60);
-const CLIENTS = Number(process.env.JEPSEN_CLIENTS ?? 6);
+const CLIENTS = Number(process.env.JEPSEN_CLIENTS ?? 8);
 const SEED = Number(process.env.JEPSEN_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const DAEMON = process.env.JEPSEN_DAEMON ?? 'daemons/discoverd/src/main.ts';
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -95,7 +95,7 @@ describe('discoverd under a nemesis (Jepsen-style)', () => {
     const timer = setTimeout(() => run.abort(), SECONDS * 1000);
     const common = { dispatcher: agent, service: SERVICE, nodes: cluster.peers, timeoutMs: OP_TIMEOUT_MS, stats, recorder };
     const [, actions] = await Promise.all([
-      runClients({ ...common, clients: CLIENTS, random: seededRandom(SEED + 1), signal: run.signal, thinkMs: [0, 10], readRatio: 0.4 }),
+      runClients({ ...common, clients: CLIENTS, random: seededRandom(SEED + 1), signal: run.signal, thinkMs: [0, 5], readRatio: 0.4 }),
       runNemesis({ cluster, dispatcher: agent, random, signal: run.signal, intervalMs: [2_000, 4_000], killMs: [500, 2_500], pauseMs: [1_500, 4_000], log: say }),
     ]);
     clearTimeout(timer);
@@ -145,6 +145,11 @@ describe('discoverd under a nemesis (Jepsen-style)', () => {
     // The checker has teeth on this history: a final read answering the first acknowledged value instead is caught.
     const stale = staleFinalRead(history);
     if (stale) expect(checkOperations(model, stale, { timeoutMs: 60_000 }).result, 'a stale final read is caught').toBe('illegal');
+    // ... and so has the chain check: a cluster ending at the created value would have lost every later write.
+    const created = chain.chain.at(-1);
+    if (created !== undefined && chain.acknowledged >= 2) {
+      expect(checkAcknowledgedChain(history, { value: created, index: 0 }).lost.length, 'a lost acknowledged write is caught').toBeGreaterThan(0);
+    }
 
     expect(finals.every((f) => JSON.stringify(f) === JSON.stringify(final)), 'final consistent reads agree').toBe(true);
     expect(check.result).toBe('ok');

@@ -5,7 +5,6 @@
  */
 import { parseArgs } from 'node:util';
 import { createHash } from 'node:crypto';
-import { cryptoRandom } from '@flynn-ts/core';
 import type { Instance } from '../src/core/types.js';
 import { DnsServer } from '../src/dns/dns-server.js';
 import { staticDnsView } from '../src/dns/static-dns-view.js';
@@ -27,7 +26,6 @@ const server = new DnsServer({
   view: staticDnsView({ svc: instances }),
   udpAddr: `${values.host}:${values.port}`,
   tcpAddr: `${values.host}:${values.port}`,
-  random: cryptoRandom(),
 });
 await server.start();
 process.stdout.write(`ready ${server.udpAddress?.port}\n`);

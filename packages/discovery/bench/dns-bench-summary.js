@@ -1,6 +1,7 @@
 // Prints the discovery DNS benchmark's JSON line from its TSV (setup, rep, qps, avg_latency_ms, ...).
 // Run: node dns-bench-summary.js RESULTS.tsv
-// Ratios: median of our qps / median of the peer's, and the median of per-round ratios (same rep = same round).
+// Ratios: median of our qps / median of the peer's, and the median of per-round ratios (same rep = same round);
+// cpu_capacity = peer's CPU time per query / ours (> 1: we answer more queries per CPU-second than the peer).
 import { readFileSync } from 'node:fs';
 
 const [file] = process.argv.slice(2);
@@ -19,18 +20,39 @@ const perRound = (a, b) => {
   const rb = byRep(b);
   return median(Object.keys(ra).filter((k) => k in rb).map((k) => ra[k] / rb[k]));
 };
+const cpu = (setup) => median(col(setup, 7));
+const cpuRound = (a, b) => {
+  const ra = Object.fromEntries(rows.filter((r) => r[0] === a).map((r) => [r[1], Number(r[7])]));
+  const rb = Object.fromEntries(rows.filter((r) => r[0] === b).map((r) => [r[1], Number(r[7])]));
+  return median(Object.keys(ra).filter((k) => k in rb && ra[k] > 0).map((k) => rb[k] / ra[k]));
+};
 const ours = median(col('ours', 2));
 const dnsmasq = median(col('dnsmasq', 2));
 const raw = median(col('node-dgram-raw', 2));
 console.log(
   JSON.stringify({
     bench: 'discovery-dns',
-    figures: { udp_qps_a3: round(ours), udp_avg_latency_ms: round(median(col('ours', 3)), 3) },
-    peers: { dnsmasq_udp_qps_a3: round(dnsmasq), node_dgram_raw_udp_qps_a1: round(raw) },
+    figures: {
+      udp_qps_a3: round(ours),
+      udp_avg_latency_ms: round(median(col('ours', 3)), 3),
+      cpu_us_per_query: round(cpu('ours'), 2),
+      user_us_per_query: round(median(col('ours', 8)), 2),
+    },
+    peers: {
+      dnsmasq_udp_qps_a3: round(dnsmasq),
+      dnsmasq_cpu_us_per_query: round(cpu('dnsmasq'), 2),
+      dnsmasq_user_us_per_query: round(median(col('dnsmasq', 8)), 2),
+      node_dgram_raw_udp_qps_a1: round(raw),
+      node_dgram_raw_cpu_us_per_query: round(cpu('node-dgram-raw'), 2),
+      node_dgram_raw_user_us_per_query: round(median(col('node-dgram-raw', 8)), 2),
+    },
     ratios: {
       'udp_qps_a3/dnsmasq': round(ours / dnsmasq, 3),
       'udp_qps_a3/dnsmasq_per_round_median': round(perRound('ours', 'dnsmasq'), 3),
       'udp_qps_a3/node_dgram_raw': round(ours / raw, 3),
+      'cpu_capacity/dnsmasq': round(cpu('dnsmasq') / cpu('ours'), 3),
+      'cpu_capacity/dnsmasq_per_round_median': round(cpuRound('ours', 'dnsmasq'), 3),
+      'cpu_capacity/node_dgram_raw': round(cpu('node-dgram-raw') / cpu('ours'), 3),
     },
   }),
 );

@@ -5,6 +5,8 @@
 # Run: bash packages/discovery/bench/dns-bench.sh   (env: REPS=3 DUR=10 QNAME=svc.discoverd QTYPE=A
 #      SHARED_BENCH=<dir of lib.sh> RESULTS_DIR=<dir>; GEN_CPU/SUT_CPU as in lib.sh)
 # Layout (lib.sh): dnsperf (-c 1 -T 1, 100 outstanding) pinned to CPU $GEN_CPU, each server to CPU $SUT_CPU, UDP on 127.0.0.1.
+# Figures: qps (as the shared harness), and each server's own CPU time per answered query (from /proc/PID/stat), whose
+# ratio is the single-core capacity ratio and, unlike qps, holds when other work shares the machine.
 # Output: $RESULTS_DIR/discovery-dns-<stamp>.tsv (+ .md, .log) and, last on stdout, one JSON line
 # {"bench":"discovery-dns","figures":{...},"peers":{...},"ratios":{...}}.
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -29,9 +31,16 @@ chmod 644 "$T/hosts" "$T/queries"
 DPORT=$(free_port); OPORT=$(free_port); RPORT=$(free_port)  # TCP-free ports; used for UDP (and our TCP)
 start_pinned "$SUT_CPU" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --addn-hosts="$T/hosts" \
   --listen-address=127.0.0.1 --bind-interfaces --port="$DPORT" --pid-file="$T/dnsmasq.pid" --cache-size=1000 --local-ttl=0 >/dev/null
+DPID=${STARTED_PIDS[-1]}
 start_pinned "$SUT_CPU" node --conditions=@flynn-ts/source --import tsx "$HERE/dns-bench-server.ts" --port "$OPORT" --instances 3 >"$T/ours.log" 2>&1
+OPID=${STARTED_PIDS[-1]}
 start_pinned "$SUT_CPU" node "$PERF_DIR/dns-dgram-raw.js" "$RPORT" >/dev/null
+RPID=${STARTED_PIDS[-1]}
 declare -A PORT=([dnsmasq]=$DPORT [ours]=$OPORT [node-dgram-raw]=$RPORT)
+declare -A PID=([dnsmasq]=$DPID [ours]=$OPID [node-dgram-raw]=$RPID)
+# CPU time (user+system, clock ticks) of one process: robust to other load on the machine, unlike qps
+proc_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }   # user system
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
 ORDER=(dnsmasq ours node-dgram-raw)
 for i in $(seq 1 100); do grep -q '^ready' "$T/ours.log" 2>/dev/null && break; sleep 0.1; done
 sleep 0.5
@@ -39,22 +48,25 @@ for k in dnsmasq ours; do
   a="$(dig +short +time=2 +tries=1 @127.0.0.1 -p "${PORT[$k]}" svc.discoverd A 2>/dev/null | sort | tr '\n' ' ')"
   if [ "$a" != "10.0.0.1 10.0.0.2 10.0.0.3 " ]; then log "bad answer from $k: '$a'"; cat "$T/ours.log" >&2; exit 1; fi
 done
-run_dnsperf() { # port duration -> "qps avg_latency_ms lost gen_cpu% sut_cpu%"
-  local g0 s0 g1 s1 out
-  g0="$(cpu_snap "$GEN_CPU")"; s0="$(cpu_snap "$SUT_CPU")"
+run_dnsperf() { # port duration pid -> "qps avg_latency_ms lost gen_cpu% sut_cpu% server_cpu_us_per_query server_user_us_per_query"
+  local g0 s0 g1 s1 p0 p1 out u0 k0 u1 k1
+  g0="$(cpu_snap "$GEN_CPU")"; s0="$(cpu_snap "$SUT_CPU")"; p0="$(proc_ticks "$3")"
   out="$(timeout $(($2 + 20)) taskset -c "$GEN_CPU" dnsperf -s 127.0.0.1 -p "$1" -d "$T/queries" -l "$2" -c 1 -T 1 -q 100 -t 2 2>&1)"
-  g1="$(cpu_snap "$GEN_CPU")"; s1="$(cpu_snap "$SUT_CPU")"
+  g1="$(cpu_snap "$GEN_CPU")"; s1="$(cpu_snap "$SUT_CPU")"; p1="$(proc_ticks "$3")"
   echo "$out" >> "$RESULTS_DIR/discovery-dns-$STAMP.log"
+  read -r u0 k0 <<< "$p0"; read -r u1 k1 <<< "$p1"
   echo "$out" | awk -v gp="$(cpu_pct "$g0" "$g1")" -v sp="$(cpu_pct "$s0" "$s1")" \
-    '/Queries lost:/ {lost=$3} /Queries per second:/ {qps=$4} /Average Latency/ {lat=$4*1000} END {printf "%s %s %s %s %s\n", qps, lat, lost+0, gp, sp}'
+    -v us="$(( (u1 + k1 - u0 - k0) * TICK_US ))" -v uu="$(( (u1 - u0) * TICK_US ))" \
+    '/Queries completed:/ {done=$3} /Queries lost:/ {lost=$3} /Queries per second:/ {qps=$4} /Average Latency/ {lat=$4*1000}
+     END {printf "%s %s %s %s %s %.2f %.2f\n", qps, lat, lost+0, gp, sp, (done > 0 ? us / done : 0), (done > 0 ? uu / done : 0)}'
 }
-for k in "${ORDER[@]}"; do run_dnsperf "${PORT[$k]}" 3 >/dev/null; done   # warm-up (JIT, caches)
-printf 'setup\trep\tqps\tavg_latency_ms\tlost\tgen_cpu_pct\tsut_cpu_pct\n' > "$TSV"
+for k in "${ORDER[@]}"; do run_dnsperf "${PORT[$k]}" 3 "${PID[$k]}" >/dev/null; done   # warm-up (JIT, caches)
+printf 'setup\trep\tqps\tavg_latency_ms\tlost\tgen_cpu_pct\tsut_cpu_pct\tcpu_us_per_query\tuser_us_per_query\n' > "$TSV"
 for rep in $(seq 1 "$REPS"); do
   for k in "${ORDER[@]}"; do
-    read -r qps lat lost gp sp < <(run_dnsperf "${PORT[$k]}" "$DUR")
-    log "rep $rep $k: $qps qps avg=${lat}ms lost=$lost cpu gen=${gp}% sut=${sp}%"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rep" "$qps" "$lat" "$lost" "$gp" "$sp" >> "$TSV"
+    read -r qps lat lost gp sp cpq upq < <(run_dnsperf "${PORT[$k]}" "$DUR" "${PID[$k]}")
+    log "rep $rep $k: $qps qps avg=${lat}ms lost=$lost cpu gen=${gp}% sut=${sp}% server=${cpq}us/query (user ${upq})"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rep" "$qps" "$lat" "$lost" "$gp" "$sp" "$cpq" "$upq" >> "$TSV"
     sleep 1
   done
 done

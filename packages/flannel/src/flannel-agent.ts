@@ -19,12 +19,11 @@
 import { AbortedError, backoffDelay, cryptoRandom, FlynnError, noopLogger, publish, systemClock } from '@flynn-ts/core';
 import type { BackoffOptions, Clock, Logger, Random, Timer } from '@flynn-ts/core';
 import type { ServiceDiscovery, ServiceMeta } from '@flynn-ts/discovery';
-import { acquireLease, releaseLease } from './core/allocate.js';
-import { networkConfig, overlayMtu, sameConfig, vxlanDeviceName } from './core/config.js';
+import { overlayMtu, sameConfig, vxlanDeviceName } from './core/config.js';
 import type { NetworkConfig, NetworkConfigInput } from './core/config.js';
 import type { VxlanSpec } from './core/device.js';
 import { FLANNEL_INVALID_CONFIG, FLANNEL_INVALID_DOCUMENT, FLANNEL_NO_UNDERLAY, FLANNEL_STATE, FlannelError } from './core/errors.js';
-import { encodeDocument, leaseOf, parseDocument, renewAt } from './core/lease.js';
+import { leaseOf, parseDocument, renewAt } from './core/lease.js';
 import type { Lease, ParsedDocument } from './core/lease.js';
 import { networkInfo } from './core/network-info.js';
 import type { NetworkInfo } from './core/network-info.js';
@@ -32,6 +31,7 @@ import { vtepIpOf } from './core/reconcile.js';
 import { selectUnderlay } from './core/underlay.js';
 import type { Underlay, UnderlayChoice } from './core/underlay.js';
 import { ensureDevice } from './ensure-device.js';
+import { loadOrCreateDocument, removeLease, writeLease } from './lease-store.js';
 import { flannelChannels } from './channels.js';
 import type { OverlayKernel } from './overlay-kernel.js';
 import { Reconciler } from './reconciler.js';
@@ -72,6 +72,8 @@ export type AgentState =
   | { kind: 'stopped' };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The longest delay a timer can take (setTimeout's limit). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const META_KINDS = new Set(['service_meta', 'current'] as const);
 const FATAL = new Set<string>([FLANNEL_INVALID_CONFIG, FLANNEL_INVALID_DOCUMENT, FLANNEL_NO_UNDERLAY]);
 
@@ -99,6 +101,10 @@ export class FlannelAgent {
   private renewing: Promise<void> | undefined;
   private renewFailures = 0;
   private watchDone: Promise<void> | undefined;
+  /** The subnet `onNetwork` last accepted. */
+  private reportedSubnet: string | undefined;
+  /** When the leases were last known to be current (a read, a write or an event); expiry is judged as of then. */
+  private viewAt = 0;
 
   constructor(private readonly options: FlannelAgentOptions) {
     this.service = options.service ?? 'flannel';
@@ -109,7 +115,7 @@ export class FlannelAgent {
     this.logger = (options.logger ?? noopLogger).child({ component: 'flannel' });
     this.ttlMs = options.leaseTtlMs ?? DAY_MS;
     this.backoff = options.retryBackoff ?? { initialMs: 200, maxMs: 10_000 };
-    if (!(this.ttlMs >= 2)) throw new FlannelError(FLANNEL_INVALID_CONFIG, `lease TTL must be at least 2 ms, got ${this.ttlMs}`);
+    if (!(this.ttlMs >= 2 && this.ttlMs <= MAX_TIMER_MS)) throw new FlannelError(FLANNEL_INVALID_CONFIG, `lease TTL must be in 2 ms..${MAX_TIMER_MS} ms (24.8 days), got ${this.ttlMs}`);
   }
 
   get state(): AgentState {
@@ -145,7 +151,7 @@ export class FlannelAgent {
       const choice = this.options.underlay ?? {};
       const underlay = await this.step('underlay', async () => selectUnderlay(await this.kernel.interfaces(), await this.kernel.defaultRouteInterface(), choice));
       this.underlayValue = underlay;
-      const doc = await this.step('config', () => this.bootstrapConfig());
+      const doc = await this.step('config', () => loadOrCreateDocument(this.discovery, this.service, this.options.config, this.logger, this.ctl.signal));
       const config = doc.config;
       this.config = config;
       this.spec = { name: vxlanDeviceName(config.backend.vni), vni: config.backend.vni, port: config.backend.port, local: underlay.localIp, mtu: this.options.mtu ?? overlayMtu(underlay.mtu) };
@@ -154,13 +160,15 @@ export class FlannelAgent {
       this.mac = dev.mac;
       this.reconciler = new Reconciler({
         kernel: this.kernel, device: spec.name, clock: this.clock, random: this.random, logger: this.logger, backoff: this.backoff,
-        desired: () => ({ leases: this.leases, self: { publicIp: underlay.publicIp, ...(this.leaseValue ? { subnet: this.leaseValue.subnet } : {}) } }),
+        desired: () => ({ leases: this.leases, self: { publicIp: underlay.publicIp, ...(this.leaseValue ? { subnet: this.leaseValue.subnet } : {}) }, asOf: this.viewAt }),
+        refresh: () => this.refreshView(),
       });
       await this.step('lease', () => this.writeLease());
       const lease = this.leaseValue!;
       await this.step('address', () => ensureDevice(this.kernel, spec, `${vtepIpOf(lease.subnet)}/32`, this.logger));
       const info = networkInfo(config.network, lease.subnet, spec.mtu, underlay.publicIp);
       await this.options.onNetwork?.(info);
+      this.reportedSubnet = lease.subnet;
       this.ctl.signal.throwIfAborted();
       await this.reconciler.run();
       this.stateValue = { kind: 'running', lease, info };
@@ -193,8 +201,7 @@ export class FlannelAgent {
     this.reconciler?.stop();
     await Promise.allSettled([this.watchDone, this.renewing, this.reconciler?.idle()]);
     if (options.release && wasRunning && this.underlayValue) {
-      const publicIp = this.underlayValue.publicIp;
-      await this.discovery.updateMeta(this.service, (current) => (current ? releaseLease(parseDocument(current.data), publicIp, this.clock.now()) : undefined));
+      await removeLease(this.discovery, this.service, this.underlayValue.publicIp, this.clock);
       this.logger.info({ subnet: this.leaseValue?.subnet }, 'lease released');
     }
   }
@@ -207,62 +214,34 @@ export class FlannelAgent {
 
   // ---- steps ----------------------------------------------------------------
 
-  /** Reads the stored document, creating it (config only, CAS create-only) when absent. */
-  private async bootstrapConfig(): Promise<ParsedDocument> {
-    await this.discovery.addService(this.service, { ifNotExists: true, signal: this.ctl.signal });
-    for (;;) {
-      const meta = await this.discovery.getMeta(this.service, { consistent: true, signal: this.ctl.signal });
-      if (meta) {
-        const doc = parseDocument(meta.data);
-        const wanted = this.options.config && networkConfig(this.options.config);
-        if (wanted && !sameConfig(wanted, doc.config)) this.logger.warn({ stored: doc.config, wanted }, 'a different network config is stored; using the stored one');
-        return doc;
-      }
-      const config = networkConfig(this.options.config);
-      try {
-        const stored = await this.discovery.setMeta(this.service, { data: encodeDocument(config, []), index: 0, signal: this.ctl.signal });
-        this.logger.info({ config, index: stored.index }, 'network config created');
-        return parseDocument(stored.data);
-      } catch (err) {
-        if (!(FlynnError.is(err) && err.code === 'FLYNN_DISCOVERY_META_EXISTS')) throw err;
-      }
-    }
-  }
-
   /** Claims or renews the lease (one CAS read-modify-write) and takes in the written document. */
   private async writeLease(): Promise<void> {
-    const underlay = this.underlayValue!;
     const previous = this.leaseValue;
-    let granted: Lease | undefined;
-    const stored = await this.discovery.updateMeta(
-      this.service,
-      (current) => {
-        const doc: ParsedDocument = current ? parseDocument(current.data) : { config: this.config!, leases: [], invalid: [] };
-        const preferred = previous?.subnet ?? this.options.preferredSubnet;
-        const grant = acquireLease(doc, { publicIp: underlay.publicIp, vtepMac: this.mac, now: this.clock.now(), ttlMs: this.ttlMs, random: this.random, ...(preferred ? { preferred } : {}) });
-        granted = grant.lease;
-        return grant.document;
-      },
-      { signal: this.ctl.signal },
-    );
-    const lease = granted!;
+    const { lease, stored } = await writeLease(this.discovery, this.service, {
+      config: this.config!, publicIp: this.underlayValue!.publicIp, vtepMac: this.mac, ttlMs: this.ttlMs,
+      preferred: previous?.subnet ?? this.options.preferredSubnet, clock: this.clock, random: this.random, signal: this.ctl.signal,
+    });
     this.leaseValue = lease;
+    this.viewAt = this.clock.now();
     if (stored) this.takeMeta(stored);
     publish(flannelChannels.lease, { lease, renewed: previous !== undefined });
-    if (!previous) this.logger.info({ subnet: lease.subnet, expiresAt: new Date(lease.expiresAt).toISOString() }, 'lease acquired');
-    else if (previous.subnet !== lease.subnet) await this.subnetChanged(previous, lease);
-    else this.logger.debug({ subnet: lease.subnet, expiresAt: new Date(lease.expiresAt).toISOString() }, 'lease renewed');
+    const expiresAt = new Date(lease.expiresAt).toISOString();
+    if (!previous) this.logger.info({ subnet: lease.subnet, expiresAt }, 'lease acquired');
+    else if (previous.subnet !== lease.subnet) this.logger.error({ previous: previous.subnet, subnet: lease.subnet }, 'lease lost: this host has a new subnet');
+    else this.logger.debug({ subnet: lease.subnet, expiresAt }, 'lease renewed');
+    // Also retries a move whose report failed on an earlier renewal.
+    if (this.stateValue.kind === 'running' && this.reportedSubnet !== lease.subnet) await this.moveTo(lease);
   }
 
-  /** Our lease was lost (expired and taken while we could not renew): move to the new subnet. */
-  private async subnetChanged(previous: Lease, lease: Lease): Promise<void> {
-    this.logger.error({ previous: previous.subnet, subnet: lease.subnet }, 'lease lost: this host has a new subnet');
+  /** Our lease was lost (expired and taken while we could not renew): move the device and the host to the new subnet. */
+  private async moveTo(lease: Lease): Promise<void> {
     const spec = this.spec!;
     await ensureDevice(this.kernel, spec, `${vtepIpOf(lease.subnet)}/32`, this.logger);
     const info = networkInfo(this.config!.network, lease.subnet, spec.mtu, this.underlayValue!.publicIp);
-    if (this.stateValue.kind === 'running') this.stateValue = { kind: 'running', lease, info };
-    await this.options.onNetwork?.(info);
+    this.stateValue = { kind: 'running', lease, info };
     this.reconciler?.request();
+    await this.options.onNetwork?.(info);
+    this.reportedSubnet = lease.subnet;
   }
 
   // ---- loops ----------------------------------------------------------------
@@ -275,7 +254,10 @@ export class FlannelAgent {
       try {
         for await (const e of watch) {
           failures = 0;
-          if (e.kind === 'service_meta' && e.service_meta) this.takeMeta(e.service_meta);
+          if (e.kind === 'service_meta' && e.service_meta) {
+            this.viewAt = this.clock.now();
+            this.takeMeta(e.service_meta);
+          }
         }
       } catch (err) {
         if (signal.aborted) return;
@@ -311,7 +293,8 @@ export class FlannelAgent {
         void this.renew();
       }
     }
-    this.reconciler?.request();
+    // While starting, start() runs the first pass itself once the device has its address.
+    if (this.stateValue.kind === 'running') this.reconciler?.request();
   }
 
   private scheduleRenew(at: number): void {
@@ -338,9 +321,25 @@ export class FlannelAgent {
     return this.renewing;
   }
 
-  /** Periodic check: the device (recreated if someone broke it) and the kernel entries. */
+  /**
+   * A consistent read of the document, to judge expiries against a current
+   * view. When discovery cannot be reached the view stays old, and leases
+   * that expire meanwhile keep their kernel entries.
+   */
+  private async refreshView(): Promise<void> {
+    try {
+      const meta = await this.discovery.getMeta(this.service, { consistent: true, signal: this.ctl.signal });
+      this.viewAt = this.clock.now();
+      if (meta) this.takeMeta(meta);
+    } catch (err) {
+      if (!this.ctl.signal.aborted) this.logger.warn({ err, viewAt: new Date(this.viewAt).toISOString() }, 'cannot read the flannel meta; keeping the entries of leases that expire meanwhile');
+    }
+  }
+
+  /** Periodic check: the leases, the device (recreated if someone broke it) and the kernel entries. */
   private async resync(): Promise<void> {
     if (this.stateValue.kind !== 'running' || !this.spec || !this.leaseValue) return;
+    await this.refreshView();
     try {
       const dev = await ensureDevice(this.kernel, this.spec, `${vtepIpOf(this.leaseValue.subnet)}/32`, this.logger);
       if (dev.mac !== this.mac) {

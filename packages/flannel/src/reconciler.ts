@@ -2,8 +2,12 @@
  * Runs `reconcile` against the kernel: one pass at a time, coalescing
  * requests that arrive during a pass into one more pass. After each pass it
  * arms a timer for the next lease expiry (an expiry is not an event in
- * discovery, so nobody else would say "now"), and after a failed op a retry
- * with backoff.
+ * discovery, so nobody else would say "now"; the timer first calls
+ * `refresh` to confirm the view), and after a failed op a retry with backoff.
+ *
+ * Expiry is judged as of `asOf`: the time up to which the caller knows its
+ * copy of the leases is current. A lease that expired after that is kept,
+ * since it may well have been renewed where we cannot see.
  */
 import { backoffDelay, publish } from '@flynn-ts/core';
 import type { BackoffOptions, Clock, Logger, Random, Timer } from '@flynn-ts/core';
@@ -22,8 +26,14 @@ export interface ReconcilerOptions {
   random: Random;
   logger: Logger;
   backoff: BackoffOptions;
-  /** The leases (expired ones included: the pass filters them) and the local host, read at each pass. */
-  desired: () => { leases: readonly Lease[]; self: SelfInfo };
+  /**
+   * The leases (expired ones included: the pass filters them), the local
+   * host, and the time up to which the leases are known to be current
+   * (default: now). Read at each pass.
+   */
+  desired: () => { leases: readonly Lease[]; self: SelfInfo; asOf?: number };
+  /** Called when a lease falls due, before the pass: re-read the leases (errors are ignored). */
+  refresh?: () => Promise<void>;
 }
 
 /** What one pass did, as published on `flynn:flannel:reconcile`. */
@@ -79,9 +89,9 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     const { kernel, device, clock, logger } = this.options;
-    const { leases, self } = this.options.desired();
+    const { leases, self, asOf } = this.options.desired();
     const now = clock.now();
-    const live = liveLeases(leases, now);
+    const live = liveLeases(leases, Math.min(now, asOf ?? now));
     let ops: NetlinkOp[] = [];
     let failed = 0;
     try {
@@ -113,7 +123,13 @@ export class Reconciler {
     if (this.stopped) return;
     const now = this.options.clock.now();
     const next = nextExpiry(leases, now);
-    if (next !== undefined) this.expiryTimer = this.options.clock.setTimer(next - now, () => this.request());
+    // Capped at setTimeout's limit: a far-off expiry just means an early, empty pass.
+    if (next !== undefined) this.expiryTimer = this.options.clock.setTimer(Math.min(next - now, 2 ** 31 - 1), () => void this.fallDue());
+  }
+
+  private async fallDue(): Promise<void> {
+    await this.options.refresh?.().catch(() => {});
+    this.request();
   }
 
   private armRetry(failed: boolean): void {

@@ -34,7 +34,7 @@ function trace(cmd, mayFail = false) {
       datagrams.push(cur);
       continue;
     }
-    const hex = /^ \| [0-9a-f]{5}  ((?:[0-9a-f]{2} {1,2})+)/.exec(line);
+    const hex = /^ \| [0-9a-f]{5} {2}((?:[0-9a-f]{2} {1,2})+)/.exec(line);
     if (hex && cur) cur.bytes.push(...hex[1].trim().split(/\s+/));
   }
   return datagrams.filter((d) => d.bytes.length > 0 && !d.peek).map((d) => ({ dir: d.dir, hex: d.bytes.join('') }));

@@ -4,20 +4,21 @@
  * (`GET /services/<s>/meta?consistent=true`), each request to a random node,
  * every operation recorded for `casRegisterModel`:
  *
- * | what happened                                   | recorded as                        |
- * |-------------------------------------------------|------------------------------------|
- * | 200                                             | ok (read meta / write new index)   |
- * | read 404 (no meta yet)                          | ok, meta null                      |
- * | write 409 / 412 (the CAS comparison failed)     | ok, failed write (a legal outcome) |
- * | write 503 "no known leader", 307 loop, 400, 404 | fail: refused before any proposal  |
- * | connection refused / never connected            | fail: no server saw it             |
- * | timeout, reset, other 5xx                       | info: may apply later, or never    |
- * | read failing in any way                         | fail (a read has no effect)        |
+ * | what happened                                        | recorded as                        |
+ * |------------------------------------------------------|------------------------------------|
+ * | 200                                                  | ok (read meta / write new index)   |
+ * | read 404 (no meta yet)                               | ok, meta null                      |
+ * | write 409 / 412 (the CAS comparison failed)          | ok, failed write (a legal outcome) |
+ * | write 503 no known leader / starting, 307, 400, 404  | fail: refused before any proposal  |
+ * | connection refused / never connected                 | fail: no server saw it             |
+ * | timeout, reset, other 5xx                            | info: may apply later, or never    |
+ * | read failing in any way                              | fail (a read has no effect)        |
  *
  * The 503 "no known leader" is raised by discoverd before a command is
  * proposed (the raft driver refuses proposals synchronously; proposals
- * already in the log are never answered with it), and a 307 only by a node
- * that is not the leader, before proposing.
+ * already in the log are never answered with it), "starting" by a daemon
+ * whose store is not open yet, and a 307 only by a node that is not the
+ * leader, before proposing.
  */
 import type { Random } from '@flynn-ts/core';
 import type { CasRegisterInput, CasRegisterOutput, HistoryRecorder, OpenOperation } from '@flynn-ts/raft/testing';
@@ -29,7 +30,8 @@ export type MetaInput = CasRegisterInput<string>;
 export type MetaOutput = CasRegisterOutput<string>;
 export type MetaRecorder = HistoryRecorder<MetaInput, MetaOutput>;
 
-const NO_KNOWN_LEADER = 'discoverd: no known leader';
+/** 503s that a node answers before it proposes anything: no leader to propose to, or the daemon still starting. */
+const REFUSED_503 = new Set(['discoverd: no known leader', 'discoverd: starting']);
 
 /** Counts by outcome, plus why operations failed or went unknown. */
 export class WorkloadStats {
@@ -144,7 +146,7 @@ export class MetaClient {
         else c.writeRefused412++;
         return;
       }
-      const refused = (r.status === 503 && body?.message === NO_KNOWN_LEADER) || r.status === 307 || r.status === 400 || r.status === 404;
+      const refused = (r.status === 503 && typeof body?.message === 'string' && REFUSED_503.has(body.message)) || r.status === 307 || r.status === 400 || r.status === 404;
       stats.note(`write ${describe(r)}`);
       if (refused) {
         op.fail();

@@ -11,7 +11,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server as TcpServer, type Socket as TcpSocket } from 'node:net';
-import { cryptoRandom, noopLogger, systemClock, type Clock, type Logger, type Random, type Timer } from '@flynn-ts/core';
+import { cryptoRandom, noopLogger, seededRandom, systemClock, type Clock, type Logger, type Random, type Timer } from '@flynn-ts/core';
 import { MAX_MESSAGE_SIZE, Rcode } from './core/constants.js';
 import { DnsResponder, FORWARD, IGNORE, WAIT } from './core/dns-responder.js';
 import type { DnsView } from './core/dns-view.js';
@@ -38,6 +38,7 @@ export interface DnsServerOptions {
   maxTcpConnections?: number;
   /** Most instances in a UDP answer; default 3. */
   maxUdpRecords?: number;
+  /** Shuffles answers and picks forwarded query ids; default: crypto ids, a crypto-seeded PRNG for shuffles. */
   random?: Random;
   clock?: Clock;
   logger?: Logger;
@@ -74,12 +75,15 @@ export class DnsServer {
     this.options = options;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? noopLogger;
-    const random = options.random ?? cryptoRandom();
+    // Forwarded query ids must be unpredictable (spoofing); the answer shuffle need not be, so by
+    // default it draws from a fast PRNG seeded from the crypto source.
+    const idRandom = options.random ?? cryptoRandom();
+    const random = options.random ?? seededRandom(idRandom.uint32());
     const recursors = options.recursors ?? [];
     this.recursor =
       recursors.length === 0
         ? undefined
-        : new Recursor({ upstreams: recursors, timeoutMs: options.recursionTimeoutMs ?? 2000, clock: this.clock, random, logger: this.logger });
+        : new Recursor({ upstreams: recursors, timeoutMs: options.recursionTimeoutMs ?? 2000, clock: this.clock, random: idRandom, logger: this.logger });
     this.scratch = Buffer.allocUnsafeSlow(MAX_MESSAGE_SIZE);
     const clock = this.clock;
     this.responder = new DnsResponder({

@@ -114,9 +114,9 @@ export function planPeers(peers: readonly Peer[], current: KernelState): Netlink
 
   const dels: NetlinkOp[] = [];
   const haveRoutes = new Set<string>();
-  // One delete per stale route, duplicates included: the kernel deletes one match per request.
+  // One delete per stale or duplicate route: the kernel deletes one match per request.
   for (const r of current.routes) {
-    if (r.gateway !== undefined && wantRoutes.get(r.dst) === r.gateway) haveRoutes.add(r.dst);
+    if (r.gateway !== undefined && wantRoutes.get(r.dst) === r.gateway && !haveRoutes.has(r.dst)) haveRoutes.add(r.dst);
     else dels.push(r.gateway === undefined ? { kind: 'route-del', dst: r.dst } : { kind: 'route-del', dst: r.dst, gateway: r.gateway });
   }
   const haveNeigh = new Set<string>();

@@ -4,7 +4,8 @@
  * routes / neighbours / FDB entries changed by the same op model the reconcile
  * property tests use (`applyOps`). Every call is recorded in `log`.
  *
- * Failure injection: `failNext(n, err)` makes the next n mutating calls reject.
+ * Failure injection: `failNext(n, err, match)` makes the next n mutating calls
+ * (that `match` accepts) reject.
  */
 import type { DeviceOp, VxlanDeviceState } from '../core/device.js';
 import type { KernelState, NetlinkOp } from '../core/reconcile.js';
@@ -30,7 +31,7 @@ export class FakeKernel implements OverlayKernel {
   readonly log: FakeKernelCall[] = [];
   ifaces: InterfaceInfo[];
   defaultIface: string | undefined;
-  private failures: Array<{ err: Error }> = [];
+  private failures: Array<{ err: Error; match: (call: FakeKernelCall) => boolean }> = [];
   private macCounter = 0;
   private nextIndex = 100;
   private readonly macSeed: number;
@@ -41,9 +42,9 @@ export class FakeKernel implements OverlayKernel {
     this.macSeed = options.macSeed ?? 1;
   }
 
-  /** Makes the next `count` mutating calls reject with `err`. */
-  failNext(count = 1, err: Error = new Error('fake kernel: injected failure')): void {
-    for (let i = 0; i < count; i++) this.failures.push({ err });
+  /** Makes the next `count` mutating calls that `match` accepts (default: any) reject with `err`. */
+  failNext(count = 1, err: Error = new Error('fake kernel: injected failure'), match: (call: FakeKernelCall) => boolean = () => true): void {
+    for (let i = 0; i < count; i++) this.failures.push({ err, match });
   }
 
   /** The state on a device (empty when none). */
@@ -75,8 +76,9 @@ export class FakeKernel implements OverlayKernel {
   }
 
   async applyDevice(op: DeviceOp): Promise<void> {
-    this.maybeFail();
-    this.log.push({ device: op.kind === 'device-create' ? op.spec.name : op.name, deviceOp: op });
+    const call: FakeKernelCall = { device: op.kind === 'device-create' ? op.spec.name : op.name, deviceOp: op };
+    this.maybeFail(call);
+    this.log.push(call);
     switch (op.kind) {
       case 'device-create': {
         if (this.devices.has(op.spec.name)) throw new Error(`fake kernel: ${op.spec.name} exists (EEXIST)`);
@@ -112,9 +114,10 @@ export class FakeKernel implements OverlayKernel {
   }
 
   async apply(name: string, op: NetlinkOp): Promise<void> {
-    this.maybeFail();
+    const call: FakeKernelCall = { device: name, op };
+    this.maybeFail(call);
     this.mustGet(name);
-    this.log.push({ device: name, op });
+    this.log.push(call);
     this.states.set(name, applyOps(this.stateOf(name), [op]));
   }
 
@@ -124,9 +127,11 @@ export class FakeKernel implements OverlayKernel {
     return d;
   }
 
-  private maybeFail(): void {
-    const f = this.failures.shift();
-    if (f) throw f.err;
+  private maybeFail(call: FakeKernelCall): void {
+    const i = this.failures.findIndex((f) => f.match(call));
+    if (i < 0) return;
+    const [f] = this.failures.splice(i, 1);
+    throw f!.err;
   }
 
   private newMac(): string {

@@ -1,1 +1,2 @@
-export {};
+export { fakeNetlinkSocket, FakeNetlinkSocket, ack, errorReply, reply, multipart } from './fake-socket.js';
+export type { FakeHandler, FakeReply } from './fake-socket.js';

@@ -1,15 +1,17 @@
-import { writeFileSync } from 'node:fs';
 import { it } from 'vitest';
 import { Simulation } from './simulator.js';
-import type { RaftCore } from '../core/raft.js';
 it('dbg', async () => {
-  const lines: string[] = [];
-  const sim = new Simulation({ seed: Number(process.env.S), steps: Number(process.env.STEPS ?? 2000), nodes: Number(process.env.N ?? 3), log: (l) => lines.push(l), ...(process.env.OPTS ? JSON.parse(process.env.OPTS) : {}) });
+  const sim = new Simulation({ seed: Number(process.env.S), steps: Number(process.env.STEPS ?? 2000), nodes: Number(process.env.N ?? 3), ...(process.env.OPTS ? JSON.parse(process.env.OPTS) : {}) });
+  const orig = sim.checkLinearizable.bind(sim);
+  sim.checkLinearizable = () => {
+    const t0 = performance.now();
+    try { return orig(); } finally { console.log('CHECK ms', Math.round(performance.now() - t0), 'ops', sim.recorder.operations().length); }
+  };
+  const t0 = performance.now();
   try {
-    await sim.run();
+    console.log(JSON.stringify(await sim.run()));
   } catch (e) {
     console.log(String(e).split('\n').slice(0, 10).join('\n'));
-    for (const m of sim.cluster.members()) console.log(m.name, JSON.stringify((m.node as unknown as { core: RaftCore }).core.status()));
   }
-  writeFileSync('/tmp/trace.txt', lines.join('\n'));
+  console.log('TOTAL', Math.round(performance.now() - t0));
 }, 600000);

@@ -171,6 +171,21 @@ describe('DnsWriter compression', () => {
     expect(w.overflow).toBe(true);
   });
 
+  it('an address record owned by the question name is a pointer to 12, and also rewinds when it does not fit', () => {
+    const w = new DnsWriter();
+    const q = n('svc.discoverd');
+    w.begin(12 + 19 + 16 + 15);
+    w.header(1, 0, 1, 2, 0, 0);
+    w.question({ name: q, type: RRType.A, class: 1 });
+    expect(w.record({ kind: 'A', name: q, ttl: 7, address: Uint8Array.from([10, 0, 0, 1]) })).toBe(true);
+    expect(hex(w.buf.subarray(31, 47))).toBe('c00c000100010000000700040a000001');
+    expect(w.record({ kind: 'A', name: q, ttl: 0, address: new Uint8Array(4) })).toBe(false);
+    expect(w.length).toBe(47);
+    w.setCount(1, 1);
+    const back = decodeMessage(w.buf.slice(0, w.length));
+    expect(back.answers[0]).toMatchObject({ kind: 'A', ttl: 7 });
+  });
+
   it('encodeMessage refuses a message over 65,535 bytes', () => {
     const big: DnsRecord = { kind: 'raw', name: DnsName.ROOT, type: 16, class: 1, ttl: 0, data: new Uint8Array(60000) };
     expect(() => encodeMessage(message({ answers: [big, big] }))).toThrow(DnsFormatError);

@@ -151,6 +151,7 @@ export class DnsWriter {
 
   /** Writes a record; false (and nothing written) when it does not fit. */
   record(rec: DnsRecord): boolean {
+    if ((rec.kind === 'A' || rec.kind === 'AAAA') && rec.name === this.qname) return this.addressAtQname(rec.kind === 'A' ? RRType.A : RRType.AAAA, rec.ttl, rec.address);
     const start = this.pos;
     this.name(rec.name, true);
     switch (rec.kind) {
@@ -193,6 +194,47 @@ export class DnsWriter {
         this.bytes(rec.data);
         break;
     }
+    if (this.overflow) {
+      this.pos = start;
+      return false;
+    }
+    return true;
+  }
+
+  /** The common answer, an address record owned by the question name: one bounds check, then plain stores. */
+  private addressAtQname(type: number, ttl: number, address: Uint8Array): boolean {
+    const n = address.length;
+    const p = this.pos;
+    if (this.overflow || p + 12 + n > this.limit || this.qname!.wire.length <= 1) {
+      return this.overflow ? false : this.recordSlow(type, ttl, address);
+    }
+    const b = this.buf;
+    const at = 0xc000 | this.qnameAt;
+    b[p] = at >>> 8;
+    b[p + 1] = at;
+    b[p + 2] = 0;
+    b[p + 3] = type;
+    b[p + 4] = 0;
+    b[p + 5] = RRClass.IN;
+    b[p + 6] = ttl >>> 24;
+    b[p + 7] = ttl >>> 16;
+    b[p + 8] = ttl >>> 8;
+    b[p + 9] = ttl;
+    b[p + 10] = 0;
+    b[p + 11] = n;
+    for (let i = 0; i < n; i++) b[p + 12 + i] = address[i]!;
+    this.pos = p + 12 + n;
+    return true;
+  }
+
+  private recordSlow(type: number, ttl: number, address: Uint8Array): boolean {
+    const start = this.pos;
+    this.name(this.qname!, true);
+    this.u16(type);
+    this.u16(RRClass.IN);
+    this.u32(ttl);
+    this.u16(address.length);
+    this.bytes(address);
     if (this.overflow) {
       this.pos = start;
       return false;

@@ -33,6 +33,12 @@ export const RTM = {
   GETNEIGH: 30,
 } as const;
 
+/** `RTM_NEWLINK` for 16, etc.; `message type N` otherwise. */
+export function rtmName(type: number): string {
+  for (const [k, v] of Object.entries(RTM)) if (v === type) return `RTM_${k}`;
+  return `message type ${type}`;
+}
+
 export const AF = {
   UNSPEC: 0,
   INET: 2,

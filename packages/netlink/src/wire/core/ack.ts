@@ -55,7 +55,7 @@ export function decodeErrorMessage(msg: NetlinkMessage): AckMessage {
   const { data } = msg;
   if (data.length < 4 + NLMSG_HDRLEN) throw new NetlinkDecodeError(`NLMSG_ERROR payload of ${data.length} bytes`);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const errno = -view.getInt32(0, HOST_LE);
+  const errno = -view.getInt32(0, HOST_LE) | 0;
   const request: NetlinkHeader = {
     length: view.getUint32(4, HOST_LE),
     type: view.getUint16(8, HOST_LE),
@@ -76,7 +76,7 @@ export function decodeErrorMessage(msg: NetlinkMessage): AckMessage {
 export function decodeDoneMessage(msg: NetlinkMessage): AckMessage {
   const { data } = msg;
   if (data.length < 4) return { errno: 0 };
-  const errno = -new DataView(data.buffer, data.byteOffset, data.byteLength).getInt32(0, HOST_LE);
+  const errno = -new DataView(data.buffer, data.byteOffset, data.byteLength).getInt32(0, HOST_LE) | 0;
   const out: AckMessage = { errno };
   if (msg.header.flags & NLM_F.ACK_TLVS) {
     const ack = decodeExtAck(data, 4);

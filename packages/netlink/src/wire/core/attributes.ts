@@ -87,11 +87,14 @@ export class AttributeEncoder {
     return this.attr(type, b.length, (w) => w.bytes(b));
   }
 
-  /** A NUL-terminated string. */
-  string(type: number, s: string): this {
+  /**
+   * A string, NUL-terminated unless `terminate` is false (for NLA_STRING
+   * policies such as IFLA_INFO_KIND, which iproute2 sends without the NUL).
+   */
+  string(type: number, s: string, terminate = true): this {
     const b = te.encode(s);
     if (b.includes(0)) throw new NetlinkEncodeError(`attribute ${type}`, 'string contains NUL');
-    return this.attr(type, b.length + 1, (w) => w.bytes(b).u8(0));
+    return terminate ? this.attr(type, b.length + 1, (w) => w.bytes(b).u8(0)) : this.attr(type, b.length, (w) => w.bytes(b));
   }
 
   /** A zero-length attribute whose presence is the value. */

@@ -20,6 +20,22 @@ export interface NetlinkErrorDetail {
   syscall?: string;
 }
 
+const ERRNO_TEXT: Readonly<Record<string, string>> = {
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ESRCH: 'no such process',
+  EBUSY: 'device or resource busy',
+  EEXIST: 'file exists',
+  ENODEV: 'no such device',
+  EINVAL: 'invalid argument',
+  ERANGE: 'numerical result out of range',
+  EOPNOTSUPP: 'operation not supported',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+  ENETUNREACH: 'network is unreachable',
+  ENOBUFS: 'no buffer space available',
+  EMSGSIZE: 'message too long',
+};
+
 const API_CODES: Readonly<Record<string, string>> = {
   EEXIST: 'object_exists',
   ENOENT: 'not_found',
@@ -50,12 +66,12 @@ export class NetlinkError extends FlynnError {
 
   constructor(detail: NetlinkErrorDetail, options: { cause?: unknown; context?: string } = {}) {
     const name = errnoName(detail.errno);
-    const what = detail.syscall ?? 'netlink';
-    const reason = detail.ack?.message ? ` (${detail.ack.message})` : '';
-    const context = options.context ? `${options.context}: ` : '';
-    super(`FLYNN_NETLINK_${name}`, `${context}${what}: ${name}${reason}`, {
+    const text = ERRNO_TEXT[name];
+    const parts = [options.context, detail.syscall, `${name}${text ? ` (${text})` : ''}`].filter((p) => p !== undefined);
+    const reason = detail.ack?.message ? `: ${detail.ack.message}` : '';
+    super(`FLYNN_NETLINK_${name}`, `${parts.join(': ')}${reason}`, {
       apiCode: API_CODES[name] ?? 'unknown_error',
-      detail: { errno: detail.errno, name, ...detail },
+      detail: { name, ...detail },
       retry: name === 'EAGAIN' || name === 'EBUSY' || name === 'EINTR' || name === 'ENOBUFS',
       cause: options.cause,
     });

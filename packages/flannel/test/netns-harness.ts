@@ -1,0 +1,191 @@
+/**
+ * Network namespaces, links and processes for system tests, all tracked so
+ * `cleanup()` removes every one of them even when a test fails. Nothing is
+ * created outside the namespaces made here: the underlay is a bridge in a
+ * namespace of its own, and each "host" is a namespace attached to it by a
+ * veth pair.
+ *
+ * Names start with `flt<pid>-`, so leftovers of a crashed run are recognised
+ * (and removed by `sweepStale()`) without touching anybody else's.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+/** `node` flags that run TypeScript sources of this repo. */
+export const TSX = ['--conditions=@flynn-ts/source', '--import', 'tsx'];
+
+/** Runs a command; resolves with stdout, rejects with stderr in the message. */
+export async function run(cmd: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileP(cmd, [...args], { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 << 20 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+/** `ip -n <ns> ...`. */
+export function ipIn(ns: string, ...args: string[]): Promise<string> {
+  return run('ip', ['-n', ns, ...args]);
+}
+
+/** Parses `ip -j` output (empty output is an empty list). */
+export async function ipJson<T = Record<string, unknown>>(ns: string, ...args: string[]): Promise<T[]> {
+  const out = await run('ip', ['-j', '-n', ns, ...args]);
+  return out.trim() ? (JSON.parse(out) as T[]) : [];
+}
+
+/** `bridge -j fdb show dev <dev>` inside a namespace. */
+export async function fdbJson(ns: string, dev: string): Promise<Array<{ mac: string; dst?: string }>> {
+  const out = await run('ip', ['netns', 'exec', ns, 'bridge', '-j', 'fdb', 'show', 'dev', dev]);
+  return out.trim() ? (JSON.parse(out) as Array<{ mac: string; dst?: string }>) : [];
+}
+
+export interface Proc {
+  readonly name: string;
+  readonly pid: number;
+  /** stderr and stdout lines, in order. */
+  readonly lines: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly alive: boolean;
+  /** Sends a signal; resolves when the process has exited (SIGKILL after `graceMs`). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+const everyChild = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of everyChild) if (c.pid !== undefined) safeKill(c.pid, 'SIGKILL');
+});
+
+function safeKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+export class Topology {
+  readonly prefix = `flt${process.pid}-`;
+  readonly namespaces: string[] = [];
+  readonly procs: Proc[] = [];
+  tmp = '';
+
+  async init(): Promise<void> {
+    await sweepStale();
+    this.tmp = await mkdtemp(join(tmpdir(), 'flannel-system-'));
+  }
+
+  /** Creates namespace `<prefix><name>` with loopback up; returns its name. */
+  async netns(name: string): Promise<string> {
+    const ns = this.prefix + name;
+    await run('ip', ['netns', 'add', ns]);
+    this.namespaces.push(ns);
+    await ipIn(ns, 'link', 'set', 'lo', 'up');
+    return ns;
+  }
+
+  /** Runs `node <args>` inside `ns` (cwd: the repo root), tracked for cleanup. */
+  spawnNode(ns: string, name: string, args: readonly string[], env: Record<string, string> = {}): Proc {
+    return this.spawnIn(ns, name, [process.execPath, ...args], env);
+  }
+
+  /** Runs `argv` inside `ns` (cwd: the repo root), tracked for cleanup. */
+  spawnIn(ns: string, name: string, argv: readonly string[], env: Record<string, string> = {}): Proc {
+    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0', ...env },
+    });
+    if (child.pid === undefined) throw new Error(`spawn of ${name} failed`);
+    everyChild.add(child);
+    const lines: string[] = [];
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) !== -1) {
+          lines.push(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+        }
+      });
+    }
+    let alive = true;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+      child.once('exit', (code, signal) => {
+        alive = false;
+        everyChild.delete(child);
+        res({ code, signal });
+      }),
+    );
+    const pid = child.pid;
+    const proc: Proc = {
+      name,
+      pid,
+      lines,
+      exited,
+      get alive() {
+        return alive;
+      },
+      async stop(signal = 'SIGTERM', graceMs = 10_000) {
+        if (!alive) return;
+        safeKill(pid, signal);
+        const timer = setTimeout(() => safeKill(pid, 'SIGKILL'), graceMs);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+    this.procs.push(proc);
+    return proc;
+  }
+
+  /** Kills every process, deletes every namespace and the temp dir. Never throws. */
+  async cleanup(): Promise<void> {
+    await Promise.all(this.procs.map((p) => p.stop('SIGKILL', 0).catch(() => {})));
+    for (const ns of this.namespaces.reverse()) {
+      // Processes left in a namespace (none should be) are killed before it goes.
+      const pids = await run('ip', ['netns', 'pids', ns]).catch(() => '');
+      for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
+      await run('ip', ['netns', 'del', ns]).catch(() => {});
+    }
+    this.namespaces.length = 0;
+    if (this.tmp) await rm(this.tmp, { recursive: true, force: true }).catch(() => {});
+  }
+
+  /** The last lines of every process, for a failure message. */
+  tails(n = 15): string {
+    return this.procs.map((p) => `--- ${p.name} (pid ${p.pid}${p.alive ? '' : ', exited'})\n${p.lines.slice(-n).join('\n')}`).join('\n');
+  }
+}
+
+/** Deletes `flt<pid>-*` namespaces whose creating process is gone. */
+export async function sweepStale(): Promise<void> {
+  const list = await run('ip', ['netns', 'list']).catch(() => '');
+  for (const line of list.split('\n')) {
+    const m = /^(flt(\d+)-\S+)/.exec(line.trim());
+    if (!m || isAlive(Number(m[2]))) continue;
+    const pids = await run('ip', ['netns', 'pids', m[1]!]).catch(() => '');
+    for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
+    await run('ip', ['netns', 'del', m[1]!]).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
