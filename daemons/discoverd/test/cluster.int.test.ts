@@ -9,7 +9,8 @@
  *   acknowledged CAS write survives, SDK watchers reconnect and stay
  *   consistent, a client that only knows a follower gets its writes
  *   redirected; the killed node restarts on its data dir and rejoins;
- * - `POST /raft/promote` / `POST /raft/demote` of the fourth node.
+ * - `POST /raft/promote` / `POST /raft/demote` of the fourth node;
+ * - SIGTERM of the leader: deregistration, leadership hand-over, exit 0.
  */
 import { performance } from 'node:perf_hooks';
 import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
@@ -198,6 +199,21 @@ describe.skipIf(noDig)('discoverd, three-node cluster', () => {
     expect(await peersOf()).toEqual(members.map((d) => d.addr).sort());
     expect(await local()).toBe(307);
     await waitFor(async () => JSON.stringify(await digAll()) === JSON.stringify(expectedIps), { what: 'proxy DNS again' });
+  });
+
+  it('SIGTERM of the raft leader: it deregisters itself, hands leadership over and exits 0', async () => {
+    const members = daemons.slice(0, 3);
+    const leaderAddr = (await waitFor(() => agreedLeader(members), { what: 'leader' }))!;
+    const leader = byAddr(leaderAddr);
+    leader.kill('SIGTERM');
+    expect(await leader.exited).toEqual({ code: 0, signal: null });
+    expect(leader.logs.some((l) => l.msg === 'leadership handed over')).toBe(true);
+    expect(leader.logs.some((l) => l.event === 'self_deregistered')).toBe(true);
+    const rest = members.filter((d) => d !== leader);
+    const next = await waitFor(() => agreedLeader(rest), { what: 'the new leader' });
+    expect(next).not.toBe(leaderAddr);
+    const selves = ((await http('GET', `http://${next}/services/discoverd/instances?consistent=true`)).json as Array<{ addr: string }>).map((i) => i.addr);
+    expect(selves).not.toContain(leaderAddr);
   });
 });
 

@@ -15,7 +15,7 @@ import { waitFor } from '@flynn-ts/core/testing';
 import { fdbJson, ipIn, ipJson, run, TSX } from './netns-harness.js';
 import type { Proc, Topology } from './netns-harness.js';
 
-export const DISCOVERD_MAIN = process.env.FLT_FAKE_DISCOVERD ? '.tmp-dbg/fake-discoverd.ts' : 'daemons/discoverd/src/main.ts';
+export const DISCOVERD_MAIN = 'daemons/discoverd/src/main.ts';
 export const FLANNEL_MAIN = 'daemons/flannel/src/main.ts';
 export const ECHO = 'packages/flannel/test/fixtures/overlay-echo.mjs';
 

@@ -85,6 +85,25 @@ describe('NetlinkConnection', () => {
     await expect(c).rejects.toMatchObject({ code: 'FLYNN_NETLINK_EBUSY' });
   });
 
+  it('sends dumps one at a time (the kernel allows one per socket), other requests meanwhile', async () => {
+    const held: NetlinkMessage[] = [];
+    const fake = fakeNetlinkSocket((req) => (req.header.type === RTM.GETLINK ? (held.push(req), []) : undefined));
+    const conn = new NetlinkConnection(fake);
+    const d1 = conn.request(dumpLinksRequest());
+    const d2 = conn.request(dumpLinksRequest());
+    const d3 = conn.request(dumpLinksRequest());
+    await conn.request(bridge);
+    expect(held).toHaveLength(1);
+    fake.answer(held[0]!, multipart([{ type: RTM.NEWLINK, data: new Uint8Array(16).fill(1) }]));
+    await expect(d1).resolves.toHaveLength(1);
+    expect(held).toHaveLength(2);
+    fake.answer(held[1]!, [errorReply(held[1]!, Errno.EINVAL)]);
+    await expect(d2).rejects.toMatchObject({ code: 'FLYNN_NETLINK_EINVAL' });
+    fake.answer(held[2]!, multipart([]));
+    await expect(d3).resolves.toEqual([]);
+    expect(fake.requests.map((r) => r.header.type)).toEqual([RTM.GETLINK, RTM.NEWLINK, RTM.GETLINK, RTM.GETLINK]);
+  });
+
   it('ignores replies nobody waits for', async () => {
     const fake = fakeNetlinkSocket((req) => [{ ...ack(req), seq: 999 }, ack(req)]);
     await expect(new NetlinkConnection(fake).request(bridge)).resolves.toEqual([]);

@@ -38,12 +38,15 @@ interface Pending {
  * Request/response over a {@link NetlinkSocket}: numbers requests, asks for an
  * ack on every non-dump request, collects multipart dump replies up to
  * NLMSG_DONE, and turns NLMSG_ERROR into a typed {@link NetlinkError}. Many
- * requests may be in flight; replies are matched by sequence number. The
- * socket is only read while a request is outstanding.
+ * requests may be in flight; replies are matched by sequence number. Dumps
+ * are sent one at a time (the kernel allows one per socket), other requests
+ * at once. The socket is only read while a request is outstanding.
  */
 export class NetlinkConnection {
   private nextSeq: number;
   private readonly pending = new Map<number, Pending>();
+  private dumping: Pending | undefined;
+  private readonly dumpQueue: Pending[] = [];
   private reading = false;
   private closed = false;
 
@@ -68,20 +71,25 @@ export class NetlinkConnection {
    */
   request(req: RtnlRequest, options: { context?: string } = {}): Promise<NetlinkMessage[]> {
     if (this.closed) return Promise.reject(new NetlinkClosedError());
-    const seq = this.takeSeq();
-    const flags = NLM_F.REQUEST | req.flags | (req.dump ? NLM_F.DUMP : NLM_F.ACK);
     return new Promise<NetlinkMessage[]>((resolve, reject) => {
-      const bytes = encodeMessage({ header: { type: req.type, flags, seq, pid: 0 }, data: req.data });
-      this.pending.set(seq, { req, context: options.context, seq, parts: [], interrupted: false, resolve, reject });
-      try {
-        this.socket.send(bytes);
-      } catch (err) {
-        this.pending.delete(seq);
-        reject(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      this.startReading();
+      const p: Pending = { req, context: options.context, seq: this.takeSeq(), parts: [], interrupted: false, resolve, reject };
+      this.pending.set(p.seq, p);
+      // The kernel runs one dump per socket at a time (a second one gets EBUSY): queue dumps.
+      if (req.dump && this.dumping) this.dumpQueue.push(p);
+      else this.send(p);
     }).finally(() => this.maybePause());
+  }
+
+  private send(p: Pending): void {
+    const flags = NLM_F.REQUEST | p.req.flags | (p.req.dump ? NLM_F.DUMP : NLM_F.ACK);
+    try {
+      this.socket.send(encodeMessage({ header: { type: p.req.type, flags, seq: p.seq, pid: 0 }, data: p.req.data }));
+    } catch (err) {
+      this.settle(p, err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (p.req.dump) this.dumping = p;
+    this.startReading();
   }
 
   private takeSeq(): number {
@@ -152,12 +160,26 @@ export class NetlinkConnection {
   }
 
   private settle(p: Pending, err: Error | undefined): void {
-    this.pending.delete(p.seq);
+    if (!this.pending.delete(p.seq)) return;
     if (err) p.reject(err);
     else p.resolve(p.parts);
+    if (this.dumping === p) {
+      this.dumping = undefined;
+      this.nextDump();
+    }
+  }
+
+  private nextDump(): void {
+    while (!this.dumping && !this.closed) {
+      const next = this.dumpQueue.shift();
+      if (!next) return;
+      this.send(next); // a send error settles `next` and we go on
+    }
   }
 
   private failAll(err: Error): void {
+    this.dumpQueue.length = 0;
+    this.dumping = undefined;
     for (const p of [...this.pending.values()]) this.settle(p, err);
   }
 

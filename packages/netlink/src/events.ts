@@ -4,12 +4,15 @@ import { decodeMessages } from './wire/core/header.js';
 import type { EventKind, NetlinkEvent } from './rtnl/core/event.js';
 import { EVENT_GROUPS, parseEvent } from './rtnl/core/event.js';
 import type { NetlinkSocket } from './socket.js';
+import { hasReceiveBuffer } from './socket.js';
 
 export interface SubscribeOptions {
   /** Ends the iteration (and closes the socket) when aborted. */
   signal?: AbortSignal;
   /** Events buffered for a slow consumer before the stream fails with `FLYNN_NETLINK_ENOBUFS`. Default 10,000. */
   maxQueue?: number;
+  /** Kernel receive queue of the subscription's socket, in bytes (bursts beyond it are ENOBUFS). Default 4 MiB. */
+  receiveBuffer?: number;
 }
 
 /**
@@ -35,6 +38,7 @@ export class NetlinkSubscription implements AsyncIterableIterator<NetlinkEvent> 
     this.maxQueue = options.maxQueue ?? 10_000;
     this.signal = options.signal;
     try {
+      if (hasReceiveBuffer(socket)) socket.setReceiveBuffer(options.receiveBuffer ?? 4 * 1024 * 1024);
       for (const kind of new Set(kinds)) for (const g of EVENT_GROUPS[kind]) socket.addMembership(g);
     } catch (err) {
       socket.close();

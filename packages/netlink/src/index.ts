@@ -20,7 +20,8 @@ export type { SubscribeOptions } from './events.js';
 
 // Connection and sockets
 export { NetlinkConnection, NetlinkDumpInterruptedError, NetlinkClosedError } from './conn.js';
-export type { NetlinkSocket, NetlinkSocketHandler, NetlinkSocketOptions, NetlinkSocketFactory } from './socket.js';
+export type { NetlinkSocket, NetlinkSocketHandler, NetlinkSocketOptions, NetlinkSocketFactory, NetlinkReceiveBuffer } from './socket.js';
+export { hasReceiveBuffer } from './socket.js';
 export { NativeNetlinkSocket, nativeSocketFactory, loadNetlinkAddon, NetlinkAddonError } from './node-socket.js';
 
 // Errors

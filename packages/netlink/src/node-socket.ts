@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { NETLINK_OPT, SOL_NETLINK } from './rtnl/core/constants.js';
 import { Errno } from './wire/core/errno.js';
 import { NetlinkError } from './wire/core/errors.js';
-import type { NetlinkSocket, NetlinkSocketHandler, NetlinkSocketOptions } from './socket.js';
+import type { NetlinkReceiveBuffer, NetlinkSocket, NetlinkSocketHandler, NetlinkSocketOptions } from './socket.js';
 
 /** The addon's surface (native/netlink.cc). */
 interface NativeSocket {
@@ -35,6 +35,7 @@ export class NetlinkAddonError extends FlynnError {
 
 const SOL_SOCKET = 1;
 const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
 const RECV_BUFFER = 256 * 1024;
 
 let addon: Addon | undefined;
@@ -57,13 +58,14 @@ export function loadNetlinkAddon(): Addon {
 function wrap(err: unknown, context: string): Error {
   const e = err as { errno?: unknown; syscall?: unknown };
   if (typeof e?.errno === 'number') {
-    return new NetlinkError({ errno: e.errno, syscall: typeof e.syscall === 'string' ? e.syscall : context }, { cause: err, context });
+    const syscall = typeof e.syscall === 'string' ? e.syscall : context;
+    return new NetlinkError({ errno: e.errno, syscall }, syscall === context ? { cause: err } : { cause: err, context });
   }
   return err instanceof Error ? err : new Error(String(err));
 }
 
 /** A {@link NetlinkSocket} over the native addon: an AF_NETLINK socket polled by libuv. */
-export class NativeNetlinkSocket implements NetlinkSocket {
+export class NativeNetlinkSocket implements NetlinkSocket, NetlinkReceiveBuffer {
   private readonly native: NativeSocket;
   private readonly buf = new Uint8Array(RECV_BUFFER);
   private handler: NetlinkSocketHandler | undefined;
@@ -147,9 +149,13 @@ export class NativeNetlinkSocket implements NetlinkSocket {
     this.setOption(SOL_NETLINK, NETLINK_OPT.DROP_MEMBERSHIP, group);
   }
 
-  /** Asks for a larger receive queue (event sockets under load); the kernel caps it at rmem_max. */
+  /** Asks for a larger receive queue (event sockets under load): SO_RCVBUFFORCE when allowed, else SO_RCVBUF (capped at rmem_max). */
   setReceiveBuffer(bytes: number): void {
-    this.setOption(SOL_SOCKET, SO_RCVBUF, bytes);
+    try {
+      this.setOption(SOL_SOCKET, SO_RCVBUFFORCE, bytes);
+    } catch {
+      this.setOption(SOL_SOCKET, SO_RCVBUF, bytes);
+    }
   }
 
   private setOption(level: number, name: number, value: number): void {

@@ -47,3 +47,16 @@ export interface NetlinkSocketOptions {
 
 /** Opens sockets; `Netlink` opens one for requests and one per event subscription. */
 export type NetlinkSocketFactory = (options: NetlinkSocketOptions) => NetlinkSocket;
+
+/**
+ * A socket whose kernel receive queue can be enlarged (an optional
+ * capability: the native socket has it, fakes need not).
+ */
+export interface NetlinkReceiveBuffer {
+  /** Asks for a receive queue of `bytes`; best effort (the kernel may cap it). */
+  setReceiveBuffer(bytes: number): void;
+}
+
+export function hasReceiveBuffer(s: NetlinkSocket): s is NetlinkSocket & NetlinkReceiveBuffer {
+  return typeof (s as Partial<NetlinkReceiveBuffer>).setReceiveBuffer === 'function';
+}

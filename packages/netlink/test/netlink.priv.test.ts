@@ -91,6 +91,7 @@ describe.skipIf(missing)('Netlink in a test-made network namespace', () => {
     expect((await nl.addresses({ link: 'va' })).map((a) => a.cidr)).toEqual(expect.arrayContaining(['10.1.0.1/24', 'fd00::1/64']));
     await nl.addAddress('va', '10.1.0.9/24');
     await nl.deleteAddress('va', '10.1.0.9/24');
+    await expect(nl.deleteAddress('va', '10.1.0.9/24')).rejects.toMatchObject({ code: 'FLYNN_NETLINK_EADDRNOTAVAIL' });
     expect((await nl.addresses({ link: 'va', family: 4 })).map((a) => a.cidr)).toEqual(['10.1.0.1/24']);
   });
 
@@ -207,5 +208,19 @@ describe.skipIf(missing)('Netlink in a test-made network namespace', () => {
     expect(seen).toContainEqual(expect.objectContaining({ kind: 'address', action: 'new', address: expect.objectContaining({ cidr: '10.8.0.1/24' }) }));
     expect(seen).toContainEqual(expect.objectContaining({ kind: 'route', action: 'new' }));
     expect(seen.at(-1)).toMatchObject({ kind: 'neighbor', action: 'miss', neighbor: { ip: '10.9.0.2', dev: link('vx0')!.ifindex } });
+  });
+
+  it('a burst of notifications while the event loop is blocked fits the subscription queue', async () => {
+    const events = nl.subscribe(['link'], { signal: AbortSignal.timeout(30_000) });
+    const pairs = 200;
+    const batch = Array.from({ length: pairs }, (_, i) => `link add bu${i} type veth peer name bv${i}`).join('\n');
+    // spawnSync blocks our event loop: every notification waits in the kernel queue.
+    spawnSync('ip', ['-n', ns, '-batch', '-'], { input: batch });
+    const names = new Set<string>();
+    for await (const ev of events) {
+      if (ev.kind === 'link' && ev.action === 'new') names.add(ev.link.name);
+      if (names.size === 2 * pairs) break;
+    }
+    expect(names.size).toBe(2 * pairs);
   });
 });

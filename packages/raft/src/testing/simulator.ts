@@ -29,7 +29,7 @@ import { SimCluster } from './simulator-cluster.js';
 import type { SimNodeOptions } from './simulator-cluster.js';
 import { SimKvStateMachine } from './simulator-kv.js';
 import { describeError, hashString, SafetyMonitor } from './simulator-safety.js';
-import { finishSimulation } from './simulator-finish.js';
+import { finishSimulation, statusLines } from './simulator-finish.js';
 import { ACTIONS, DEFAULT_WEIGHTS } from './simulator-actions.js';
 import type { ActionKind } from './simulator-actions.js';
 
@@ -64,6 +64,8 @@ export interface SimulationOptions {
    * to see whether the damage reaches the safety properties.
    */
   restartFailedNodes?: boolean;
+  /** Most messages sent between two safety checks before the run fails as a message storm. Default 50_000. */
+  stormLimit?: number;
   /** Linearizability search budget (polls of a few thousand steps each); beyond it the verdict is 'unknown'. Default 5000. */
   checkBudget?: number;
   /** Receives every trace line as it is produced. */
@@ -134,6 +136,7 @@ export class Simulation {
   /** Nodes that stopped on their own (only with `restartFailedNodes`). */
   nodeFailures = 0;
   step = 0;
+  private sentAtCheck = 0;
   private readonly lines: string[] = [];
   private hash = 0x811c9dc5;
   private readonly weights: Array<[ActionKind, number]>;
@@ -225,6 +228,11 @@ export class Simulation {
   /** Throws if the monitor saw a violation or a live node stopped on its own. */
   async checkSafety(): Promise<void> {
     const problems = [...this.monitor.violations];
+    const sent = this.network.stats().sent;
+    if (sent - this.sentAtCheck > (this.options.stormLimit ?? 50_000)) {
+      problems.push(`message storm: ${sent - this.sentAtCheck} messages since the last check (${statusLines(this).join('; ')})`);
+    }
+    this.sentAtCheck = sent;
     for (const m of this.cluster.members()) {
       if (m.node.error === undefined) continue;
       const what = `${m.name} failed: ${describeError(m.node.error)}`;
