@@ -59,8 +59,7 @@ async function main(): Promise<void> {
     throw new Error(`unknown mode ${mode}`);
   }
   const op = mode === 'cas' ? casOp : registerOp;
-  const warmFailed = casFailed;
-  const res = await timedWorkers(conc, durMs, op);
+  const res = await timedWorkers(conc, durMs, op, () => (casFailed = 0));
   for (const e of res.firstErrors) console.error(e);
   console.log(
     JSON.stringify({
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
       ops_per_s: round(res.ops / res.seconds, 1),
       ...latencySummary(res.lat),
       errors: res.errors,
-      cas_failed: casFailed - warmFailed,
+      cas_failed: casFailed,
     }),
   );
   await pool.close();

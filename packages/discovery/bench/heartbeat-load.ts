@@ -2,11 +2,12 @@
  * Heartbeats for many instances against the raft leader (a heartbeat is the registration PUT again:
  * an in-memory timestamp on the leader, no raft write unless the instance is new or changed).
  *
- *   node --import tsx heartbeat-load.ts LEADER_URL CONCURRENCY INSTANCES MAX_S PACED_S [INTERVAL_MS=5000]
+ *   node --import tsx heartbeat-load.ts LEADER_URL CONCURRENCY INSTANCES MAX_S PACED_S [INTERVAL_MS=5000] [REGISTER_MAX_S=120]
  *
  * One FIFO of instances, ordered by their last PUT; CONCURRENCY workers:
- * 1. register: until all INSTANCES are registered, a worker heartbeats the FIFO head if it is due
- *    (last PUT + INTERVAL_MS) and otherwise registers the next new instance (raft write);
+ * 1. register: until all INSTANCES are registered (or REGISTER_MAX_S passed), a worker heartbeats the
+ *    FIFO head if it is due (last PUT + INTERVAL_MS) and otherwise registers the next new instance
+ *    (a raft write): registrations get what capacity the heartbeats of those registered leave;
  * 2. max: for MAX_S seconds, heartbeats the head at once, whatever its due time (the most the
  *    cluster answers, each instance coming round every INSTANCES / rate seconds);
  * 3. paced: for PACED_S seconds, heartbeats each instance when due (every INTERVAL_MS, as Flynn's
@@ -27,6 +28,7 @@ const total = Number(arg(args, 2, '10000'));
 const maxMs = Number(arg(args, 3, '10')) * 1000;
 const pacedMs = Number(arg(args, 4, '25')) * 1000;
 const intervalMs = Number(arg(args, 5, '5000'));
+const registerMaxMs = Number(arg(args, 6, '120')) * 1000;
 const origin = new URL(base).origin;
 const pool = new Pool(origin, { connections: conc, pipelining: 1 });
 const SERVICE = 'bench-hb';
@@ -142,8 +144,9 @@ async function main(): Promise<void> {
   const stop = new AbortController();
   const watch = watchDowns(stop.signal);
   await watch.ready;
+  const regEnd = now() + registerMaxMs;
   const reg = await runPhase(
-    () => registered >= total,
+    () => registered >= total || now() >= regEnd,
     async (phase) => {
       const due = dueHead(phase);
       if (due !== undefined) return { n: due, isNew: false };
@@ -175,6 +178,7 @@ async function main(): Promise<void> {
       mode: 'heartbeat',
       conc,
       instances: total,
+      registered,
       interval_ms: intervalMs,
       register: { regs_per_s: round(reg.regs / reg.seconds, 1), ...summary(reg) },
       max: summary(max),

@@ -59,9 +59,15 @@ export function arg(args: readonly string[], i: number, fallback?: string): stri
 
 /**
  * Runs `conc` workers for a 1 s warm-up (not recorded) and then `durMs`, as
- * etcd-load.js does; `op(worker)` does one operation and throws on error.
+ * etcd-load.js does; `op(worker)` does one operation and throws on error;
+ * `onMeasureStart` runs between the two.
  */
-export async function timedWorkers(conc: number, durMs: number, op: (worker: number) => Promise<void>): Promise<{ ops: number; seconds: number; lat: number[]; errors: number; firstErrors: string[] }> {
+export async function timedWorkers(
+  conc: number,
+  durMs: number,
+  op: (worker: number) => Promise<void>,
+  onMeasureStart: () => void = () => {},
+): Promise<{ ops: number; seconds: number; lat: number[]; errors: number; firstErrors: string[] }> {
   const lat: number[] = [];
   let errors = 0;
   const firstErrors: string[] = [];
@@ -82,6 +88,7 @@ export async function timedWorkers(conc: number, durMs: number, op: (worker: num
   const warm = now() + 1000;
   await Promise.all(Array.from({ length: conc }, (_, k) => worker(k, warm)));
   record = true;
+  onMeasureStart();
   const start = now();
   await Promise.all(Array.from({ length: conc }, (_, k) => worker(k, start + durMs)));
   return { ops: lat.length, seconds: (now() - start) / 1000, lat, errors, firstErrors };
