@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       interval_ms: intervalMs,
       register: { regs_per_s: round(reg.regs / reg.seconds, 1), ...summary(reg) },
       max: summary(max),
-      paced: { needed_per_s: round(total / (intervalMs / 1000), 1), ...summary(paced) },
+      paced: { needed_per_s: round(registered / (intervalMs / 1000), 1), ...summary(paced) },
       down_events: { register: downsAfterRegister, max: downsAfterMax - downsAfterRegister, paced: watch.downs() - downsAfterMax },
       final_instances: finalCount,
     }),

@@ -5,7 +5,7 @@
  *   node --import tsx summarize-discovery.ts RESULTS.tsv WATCH.json HEARTBEAT.json CONC
  *
  * Prints {"bench":"discovery","figures":{...},"peers":{...},"ratios":{...}}: figures are ours, peers etcd's;
- * ratios are ours/etcd (ops/s: higher is better; p99: lower is better).
+ * ratios are ours/etcd (ops/s: higher is better; p99 and CPU ms per op, all 3 servers: lower is better).
  */
 import { readFileSync } from 'node:fs';
 
@@ -37,13 +37,19 @@ const pairs: [string, string, string][] = [
 ];
 for (const [name, ours, etcd] of pairs) {
   const peerName = name === 'cas' ? 'cas' : 'put';
-  for (const [col, unit] of [[2, 'ops_s'], [4, 'p99_ms'], [3, 'p50_ms']] as const) {
+  for (const [col, unit] of [[2, 'ops_s'], [4, 'p99_ms'], [3, 'p50_ms'], [7, 'cpu_ms_per_op']] as const) {
     const o = med(ours, col);
     const e = med(etcd, col);
     figures[`${name}_3node_c${conc}_${unit}`] = round(o);
     peers[`etcd_${peerName}_3node_c${conc}_${unit}`] = round(e);
     if (unit !== 'p50_ms') ratios[`${name}_3node_c${conc}_${unit}/etcd_${peerName}_3node_c${conc}_${unit}`] = round(o / e);
   }
+}
+
+// Reference (not a peer): the raft package's example KV server, same raft stack under a minimal API.
+for (const [col, unit] of [[2, 'ops_s'], [4, 'p99_ms'], [7, 'cpu_ms_per_op']] as const) {
+  const k = med(`raft-kv cas c${conc}`, col);
+  if (Number.isFinite(k)) figures[`raft_kv_cas_3node_c${conc}_${unit}`] = round(k);
 }
 
 const w = readJson(watchFile);
@@ -58,7 +64,7 @@ if (w.mode === 'watch') {
 }
 const h = readJson(hbFile);
 if (h.mode === 'heartbeat') {
-  figures.heartbeat_instances = h.instances;
+  figures.heartbeat_instances = h.registered ?? h.instances;
   figures.heartbeat_register_regs_s = round(h.register?.regs_per_s);
   figures.heartbeat_max_req_s = round(h.max?.req_per_s);
   figures.heartbeat_max_p99_ms = round(h.max?.p99_ms);

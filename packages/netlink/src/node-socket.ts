@@ -71,6 +71,8 @@ export class NativeNetlinkSocket implements NetlinkSocket, NetlinkReceiveBuffer 
   private handler: NetlinkSocketHandler | undefined;
   private closed = false;
   private drainQueued = false;
+  private polling = false;
+  private stopping: ReturnType<typeof setImmediate> | undefined;
 
   constructor(options: NetlinkSocketOptions) {
     const { Socket } = loadNetlinkAddon();
@@ -114,7 +116,14 @@ export class NativeNetlinkSocket implements NetlinkSocket, NetlinkReceiveBuffer 
   receive(handler: NetlinkSocketHandler): void {
     if (this.closed) return;
     this.handler = handler;
-    this.native.poll(() => this.drain());
+    if (this.stopping) {
+      clearImmediate(this.stopping);
+      this.stopping = undefined;
+    }
+    if (!this.polling) {
+      this.polling = true;
+      this.native.poll(() => this.drain());
+    }
   }
 
   private drain(): void {
@@ -138,7 +147,13 @@ export class NativeNetlinkSocket implements NetlinkSocket, NetlinkReceiveBuffer 
 
   pause(): void {
     this.handler = undefined;
-    if (!this.closed) this.native.poll(null);
+    // Stop polling a turn later, so back-to-back requests do not re-arm epoll each time.
+    this.stopping ??= setImmediate(() => {
+      this.stopping = undefined;
+      if (this.handler || this.closed) return;
+      this.polling = false;
+      this.native.poll(null);
+    });
   }
 
   addMembership(group: number): void {
@@ -170,6 +185,7 @@ export class NativeNetlinkSocket implements NetlinkSocket, NetlinkReceiveBuffer 
     if (this.closed) return;
     this.closed = true;
     this.handler = undefined;
+    if (this.stopping) clearImmediate(this.stopping);
     this.native.close();
   }
 }

@@ -82,9 +82,11 @@ export const ACTIONS: Record<ActionKind, Action> = {
         return sim.trace(`  reorder ${rate} ${where}`);
       }
       default: {
-        const max = r.int(40);
-        sim.network.delay(0, max, link);
-        return sim.trace(`  delay 0..${max} ms ${where}`);
+        // At least 1 ms: a zero-delay link lets a request/response loop spin
+        // forever at one instant, where no check could ever see it.
+        const max = r.between(1, 40);
+        sim.network.delay(1, max, link);
+        return sim.trace(`  delay 1..${max} ms ${where}`);
       }
     }
   },

@@ -64,7 +64,10 @@ export interface SimulationOptions {
    * to see whether the damage reaches the safety properties.
    */
   restartFailedNodes?: boolean;
-  /** Most messages sent between two safety checks before the run fails as a message storm. Default 50_000. */
+  /**
+   * Most messages per simulated second (averaged between two safety checks,
+   * over at least 100 ms) before the run fails as a message storm. Default 10_000.
+   */
   stormLimit?: number;
   /** Linearizability search budget (polls of a few thousand steps each); beyond it the verdict is 'unknown'. Default 5000. */
   checkBudget?: number;
@@ -85,6 +88,8 @@ export interface SimulationResult {
   clients: ClientStats;
   ackedWrites: number;
   crashes: number;
+  /** Messages sent over the network. */
+  messages: number;
   /** Nodes that stopped on their own and were restarted (`restartFailedNodes`). */
   nodeFailures: number;
   /** 'ok', or 'unknown' when the search budget ran out. */
@@ -137,6 +142,7 @@ export class Simulation {
   nodeFailures = 0;
   step = 0;
   private sentAtCheck = 0;
+  private checkedAt = 0;
   private readonly lines: string[] = [];
   private hash = 0x811c9dc5;
   private readonly weights: Array<[ActionKind, number]>;
@@ -208,15 +214,16 @@ export class Simulation {
       clients: { ...this.clients.stats },
       ackedWrites: this.clients.acked.length,
       crashes: this.crashes,
+      messages: this.network.stats().sent,
       nodeFailures: this.nodeFailures,
       linearizable,
       historySize: this.recorder.operations().length,
     };
   }
 
-  /** The faults every run starts with and returns to after a heal: a little latency. */
+  /** The faults every run starts with and returns to after a heal: a little latency (never zero, so time moves). */
   applyBaseFaults(): void {
-    this.network.delay(0, 2);
+    this.network.delay(1, 3);
   }
 
   trace(line: string): void {
@@ -229,10 +236,13 @@ export class Simulation {
   async checkSafety(): Promise<void> {
     const problems = [...this.monitor.violations];
     const sent = this.network.stats().sent;
-    if (sent - this.sentAtCheck > (this.options.stormLimit ?? 50_000)) {
-      problems.push(`message storm: ${sent - this.sentAtCheck} messages since the last check (${statusLines(this).join('; ')})`);
+    const now = this.clock.monotonic();
+    const limit = ((this.options.stormLimit ?? 10_000) * Math.max(100, now - this.checkedAt)) / 1000;
+    if (sent - this.sentAtCheck > limit) {
+      problems.push(`message storm: ${sent - this.sentAtCheck} messages in ${now - this.checkedAt} ms (${statusLines(this).join('; ')})`);
     }
     this.sentAtCheck = sent;
+    this.checkedAt = now;
     for (const m of this.cluster.members()) {
       if (m.node.error === undefined) continue;
       const what = `${m.name} failed: ${describeError(m.node.error)}`;

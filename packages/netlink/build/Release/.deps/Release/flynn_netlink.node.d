@@ -1,1 +1,0 @@
-cmd_Release/flynn_netlink.node := ln -f "Release/obj.target/flynn_netlink.node" "Release/flynn_netlink.node" 2>/dev/null || (rm -rf "Release/flynn_netlink.node" && cp -af "Release/obj.target/flynn_netlink.node" "Release/flynn_netlink.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/flynn_netlink.node := g++ -o Release/obj.target/flynn_netlink.node -shared -pthread -rdynamic -m64  -Wl,-soname=flynn_netlink.node -Wl,--start-group Release/obj.target/flynn_netlink/native/netlink.o -Wl,--end-group 
