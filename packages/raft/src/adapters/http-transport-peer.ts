@@ -11,6 +11,15 @@
  *   chunks; one in flight, at most one waiting (a newer one replaces it and
  *   the replaced one reports failure). The outcome is reported through
  *   `snapshotStatus`.
+ * - Streaming (`settings.stream`, the default): instead of one POST per batch,
+ *   batches go as frames on one long-lived `POST {prefix}/stream` (see
+ *   `StreamConnection`), opened on the first send, written at most once per
+ *   microtask turn, and replaced (make before break) once older than
+ *   `streamMaxAgeMs` so server request timeouts never cut it. A peer that
+ *   answers the stream with 404/405 is served by `POST /msgs` from then on.
+ *   A lost stream reports `unreachable` and drops what is queued; the next
+ *   send reconnects (after the backoff when the stream failed to open or
+ *   lived under a second).
  * - Failures (connection errors, timeouts, non-2xx answers) report
  *   `unreachable`, drop what is queued (raft retransmits) and start a backoff:
  *   until it ends, sends to this peer are dropped and reported unreachable at
@@ -24,6 +33,7 @@ import { encodeBatch } from '../codec.js';
 import type { NodeId } from '../core/types.js';
 import type { TransportHandler } from '../transport.js';
 import type { PeerAddress } from './http-transport-address.js';
+import { frameHeader, StreamConnection, type StreamClose, type StreamEvents } from './http-transport-stream.js';
 
 export interface PeerSettings {
   maxQueue: number;
@@ -32,6 +42,9 @@ export interface PeerSettings {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   backoff: BackoffOptions;
+  /** Send messages over a long-lived stream rather than one POST per batch. */
+  stream: boolean;
+  streamMaxAgeMs: number;
 }
 
 /** What a peer needs from its transport. */
@@ -58,6 +71,14 @@ export class HttpPeer {
   private retryAt = -Infinity;
   private unreachableScheduled = false;
   private closed = false;
+  private streaming: boolean;
+  private stream: StreamConnection | undefined;
+  private opening: StreamConnection | undefined;
+  private readonly streamEvents: StreamEvents = {
+    ready: (conn) => this.streamReady(conn),
+    closed: (conn, why) => this.streamClosed(conn, why),
+    drained: () => this.scheduleFlush(),
+  };
 
   constructor(
     readonly id: NodeId,
@@ -74,6 +95,7 @@ export class HttpPeer {
       bodyTimeout: s.requestTimeoutMs,
     });
     this.backoff = new Backoff(s.backoff, host.random);
+    this.streaming = s.stream;
   }
 
   /** Queues one encoded message (not a snapshot). */
@@ -123,6 +145,9 @@ export class HttpPeer {
     this.closed = true;
     this.queue = [];
     this.nextSnapshot = undefined;
+    this.stream?.destroy();
+    this.opening?.destroy();
+    this.stream = this.opening = undefined;
     await this.pool.destroy().catch(() => {});
   }
 
@@ -138,6 +163,69 @@ export class HttpPeer {
 
   private flush(): void {
     if (this.closed || this.sending || this.queue.length === 0) return;
+    if (this.streaming) return this.flushStream();
+    const batch = this.takeBatch();
+    const body = encodeBatch(batch);
+    this.sending = true;
+    void this.post('/msgs', body, body.byteLength).then((ok) => {
+      this.sending = false;
+      if (!ok) this.queue = [];
+      this.flush();
+    });
+  }
+
+  private flushStream(): void {
+    const conn = this.stream;
+    if (!conn) return this.openStream();
+    if (this.host.clock.monotonic() - conn.openedAt > this.host.settings.streamMaxAgeMs) this.openStream();
+    while (this.queue.length > 0 && !conn.blocked) {
+      const body = encodeBatch(this.takeBatch());
+      conn.write(frameHeader(body.byteLength), body);
+    }
+  }
+
+  private openStream(): void {
+    if (this.opening || this.closed) return;
+    const url = new URL(this.address.origin + this.address.prefix + '/stream');
+    const s = this.host.settings;
+    this.opening = new StreamConnection(url, this.id, this.host.clock.monotonic(), s.connectTimeoutMs, this.streamEvents);
+  }
+
+  private streamReady(conn: StreamConnection): void {
+    if (conn !== this.opening || this.closed) return conn.destroy();
+    this.opening = undefined;
+    this.stream?.end();
+    this.stream = conn;
+    this.backoff.reset();
+    this.retryAt = -Infinity;
+    this.scheduleFlush();
+  }
+
+  private streamClosed(conn: StreamConnection, why: StreamClose): void {
+    if (this.closed) return;
+    if (conn === this.opening) {
+      this.opening = undefined;
+      if (why.kind === 'refused' && (why.status === 404 || why.status === 405)) {
+        this.host.logger.info({ peer: this.id, status: why.status }, 'raft: peer has no stream endpoint; using POST /msgs');
+        this.streaming = false;
+        return this.scheduleFlush();
+      }
+      if (this.stream) return; // a replacement failed; the current stream still works
+      if (why.kind === 'refused') this.host.logger.warn({ peer: this.id, status: why.status, body: why.body }, 'raft: peer refused stream');
+      else this.host.logger.debug({ peer: this.id, why }, 'raft: stream to peer failed');
+      this.queue = [];
+      this.retryAt = this.host.clock.monotonic() + this.backoff.next();
+      return this.unreachable();
+    }
+    if (conn !== this.stream) return;
+    this.stream = undefined;
+    this.host.logger.debug({ peer: this.id, why }, 'raft: stream to peer lost');
+    this.queue = [];
+    if (this.host.clock.monotonic() - conn.openedAt < 1_000) this.retryAt = this.host.clock.monotonic() + this.backoff.next();
+    this.unreachable();
+  }
+
+  private takeBatch(): Uint8Array[] {
     const max = this.host.settings.maxBodyBytes;
     let size = BATCH_OVERHEAD;
     let n = 0;
@@ -147,14 +235,7 @@ export class HttpPeer {
       size = next;
       n++;
     }
-    const batch = this.queue.splice(0, n);
-    const body = encodeBatch(batch);
-    this.sending = true;
-    void this.post('/msgs', body, body.byteLength).then((ok) => {
-      this.sending = false;
-      if (!ok) this.queue = [];
-      this.flush();
-    });
+    return this.queue.splice(0, n);
   }
 
   /** POSTs `body`; true on a 2xx answer. Failures report unreachable and start the backoff. */

@@ -2,9 +2,10 @@
  * The receiving side of `HttpTransport`: a node:http request handler serving
  *
  * - `POST {prefix}/msgs`: body = an encoded message batch (`encodeBatch`);
- * - `POST {prefix}/snapshot`: body = one encoded `snap` message, streamed.
+ * - `POST {prefix}/snapshot`: body = one encoded `snap` message, streamed;
+ * - `POST {prefix}/stream`: a long-lived message stream (see `StreamServer`).
  *
- * Both answer 204 once every message was handed to the transport handler.
+ * The first two answer 204 once every message was handed to the transport handler.
  * Errors answer the flynn JSON error body (`{ code, message }`, `code` the wire code): 400 for bytes the codec
  * rejects, 413 for a body over the limit, 421 for messages addressed to
  * another node, 404/405 for other paths and methods, 503 while the transport
@@ -16,6 +17,7 @@ import type { Logger } from '@flynn-ts/core';
 import { CodecError, decodeMessage, decodeMessages } from '../codec.js';
 import type { Message, NodeId } from '../core/types.js';
 import type { TransportHandler } from '../transport.js';
+import type { StreamServer } from './http-transport-stream-server.js';
 
 export interface RaftRequestHandlerOptions {
   self: NodeId;
@@ -25,24 +27,28 @@ export interface RaftRequestHandlerOptions {
   maxSnapshotBytes: number;
   /** The handler to deliver to; undefined while not started or after close (answers 503). */
   target(): TransportHandler | undefined;
+  /** Serves `POST {prefix}/stream`; without it that path answers 404. */
+  streams?: StreamServer;
   logger: Logger;
 }
 
 /** Returns false (without answering) for requests outside the prefix, so a host app can route them. */
 export type RaftRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-const ROUTES = { '/msgs': 'msgs', '/snapshot': 'snapshot' } as const;
+const ROUTES = { '/msgs': 'msgs', '/snapshot': 'snapshot', '/stream': 'stream' } as const;
 
 export function createRaftRequestHandler(options: RaftRequestHandlerOptions): RaftRequestHandler {
   return (req, res) => {
     const path = (req.url ?? '/').split('?', 1)[0]!;
     if (path !== options.prefix && !path.startsWith(`${options.prefix}/`)) return false;
     const route = ROUTES[path.slice(options.prefix.length) as keyof typeof ROUTES];
-    if (route === undefined) {
+    if (route === undefined || (route === 'stream' && !options.streams)) {
       fail(res, new FlynnError('FLYNN_RAFT_NOT_FOUND', `no raft endpoint at ${path}`, { apiCode: 'not_found' }));
     } else if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       fail(res, new FlynnError('FLYNN_RAFT_METHOD', `${req.method ?? '?'} not allowed`, { apiCode: 'method_not_allowed' }));
+    } else if (route === 'stream') {
+      options.streams!.serve(req, res, fail);
     } else {
       void serve(route, req, res, options);
     }

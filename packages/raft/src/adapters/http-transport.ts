@@ -8,7 +8,11 @@
  * `listen(port, host)` for a server of its own.
  *
  * Wire protocol (see `codec.ts` for the byte format):
- * - `POST {prefix}/msgs`, body = a batch of encoded messages; 204 when delivered.
+ * - `POST {prefix}/stream` (the default way messages go, `stream: true`): one
+ *   long-lived request per peer and direction whose chunked body carries
+ *   length-prefixed batches; 200 accepts it (see `http-transport-stream*.ts`).
+ * - `POST {prefix}/msgs`, body = a batch of encoded messages; 204 when delivered
+ *   (with `stream: false`, or to a peer without a stream endpoint).
  * - `POST {prefix}/snapshot`, body = one encoded `snap` message, streamed in
  *   chunks; 204 when delivered, which the sender reports as `snapshotStatus(ok)`.
  *
@@ -29,6 +33,7 @@ import type { Transport, TransportHandler } from '../transport.js';
 import { normalizePrefix, parsePeerAddress } from './http-transport-address.js';
 import { HttpPeer, type PeerHost, type PeerSettings } from './http-transport-peer.js';
 import { createRaftRequestHandler } from './http-transport-server.js';
+import { StreamServer } from './http-transport-stream-server.js';
 
 export interface HttpTransportOptions {
   /** This node's id; incoming messages addressed to another id are refused (421). */
@@ -45,8 +50,12 @@ export interface HttpTransportOptions {
   snapshotChunkBytes?: number;
   /** Backoff after a failed request to a peer. Default 100 ms doubling to 5 s, equal jitter. */
   backoff?: BackoffOptions;
-  /** Default 5 s. */
+  /** Default 5 s; also the time a peer has to accept a stream. */
   connectTimeoutMs?: number;
+  /** Send messages over one long-lived stream per peer instead of a POST per batch. Default true. */
+  stream?: boolean;
+  /** A stream older than this is replaced by a fresh one (server request timeouts). Default 60 s. */
+  streamMaxAgeMs?: number;
   /** Timeout for response headers and between body chunks. Default 30 s. */
   requestTimeoutMs?: number;
   clock?: Clock;
@@ -73,6 +82,7 @@ export class HttpTransport implements Transport {
   private readonly prefix: string;
   private readonly host: PeerHost;
   private readonly peers = new Map<NodeId, HttpPeer>();
+  private readonly streams: StreamServer;
   private target: TransportHandler | undefined;
   private server: Server | undefined;
   private closed = false;
@@ -87,6 +97,8 @@ export class HttpTransport implements Transport {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
       backoff: options.backoff ?? { initialMs: 100, maxMs: 5_000 },
+      stream: options.stream ?? true,
+      streamMaxAgeMs: options.streamMaxAgeMs ?? 60_000,
     };
     const logger = (options.logger ?? noopLogger).child({ component: 'raft-http-transport', node: options.id });
     this.host = {
@@ -96,12 +108,15 @@ export class HttpTransport implements Transport {
       settings,
       report: (fn) => queueMicrotask(() => this.report(fn)),
     };
+    const target = () => (this.closed ? undefined : this.target);
+    this.streams = new StreamServer({ self: options.id, maxBodyBytes: settings.maxBodyBytes, target, logger });
     this.handler = createRaftRequestHandler({
       self: options.id,
       prefix: this.prefix,
       maxBodyBytes: settings.maxBodyBytes,
       maxSnapshotBytes: options.maxSnapshotBytes ?? 1024 * MIB,
-      target: () => (this.closed ? undefined : this.target),
+      target,
+      streams: this.streams,
       logger,
     });
   }
@@ -170,13 +185,14 @@ export class HttpTransport implements Transport {
     this.peers.delete(id);
   }
 
-  /** Cancels requests in flight, closes every pool and the server (with its open connections). */
+  /** Cancels requests in flight, drops open streams, closes every pool and the server (with its open connections). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.target = undefined;
     const peers = [...this.peers.values()];
     this.peers.clear();
+    this.streams.closeAll();
     const server = this.server;
     const closing = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     server?.closeAllConnections();
