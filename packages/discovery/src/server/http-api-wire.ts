@@ -4,7 +4,7 @@
  * `omitempty`), `hh.JSON` reads, empty 200 writes, `{code,message,retry}`
  * errors, Go's text 404 and `http.Redirect`.
  */
-import { FlynnError } from '@flynn-ts/core';
+import { API_ERROR_STATUS, FlynnError } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import type { DiscoveryEvent, Instance, ServiceMeta } from '../core/types.js';
 
@@ -78,21 +78,6 @@ export function serviceUnavailable(message: string): Response {
 export const NO_KNOWN_LEADER = 'discoverd: no known leader';
 export const SHUTTING_DOWN = 'discoverd: shutting down';
 
-/** The original's `hh` code → status table (pkg/httphelper `errorResponseCodes`). */
-const WIRE_STATUS: Record<string, number> = {
-  not_found: 404,
-  object_not_found: 404,
-  object_exists: 409,
-  conflict: 409,
-  precondition_failed: 412,
-  syntax_error: 400,
-  validation_error: 400,
-  request_body_too_big: 400,
-  unauthorized: 401,
-  unknown_error: 500,
-  ratelimited: 429,
-  service_unavailable: 503,
-};
 
 /**
  * Maps anything a backend throws to the original's error answer: a FlynnError
@@ -103,7 +88,8 @@ const WIRE_STATUS: Record<string, number> = {
  */
 export function thrownResponse(err: unknown, logger: Logger): Response {
   if (FlynnError.is(err)) {
-    const status = WIRE_STATUS[err.apiCode] ?? err.status;
+    // The original's code → status table is core's API_ERROR_STATUS.
+    const status = (API_ERROR_STATUS as Record<string, number>)[err.apiCode] ?? err.status;
     if (status >= 500) logger.error({ err, code: err.code }, 'request failed');
     return errorResponse(status, err.apiCode, err.message, err.retry);
   }
