@@ -41,7 +41,7 @@ export const ACTIONS: Record<ActionKind, Action> = {
   advance: async (sim) => {
     const ms = sim.random.between(20, 400);
     sim.trace(`  advance ${ms} ms`);
-    await sim.clock.advanceAsync(ms);
+    await sim.advance(ms);
   },
   partition: (sim) => {
     const order = sim.random.shuffle(sim.ids);

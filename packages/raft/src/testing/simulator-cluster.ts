@@ -119,13 +119,15 @@ export class SimCluster<R, S extends InspectableStateMachine<R>> {
     return this.start(id, storage);
   }
 
-  /** Stops every live node cleanly. */
+  /**
+   * Stops every live node. A node may be waiting for its storage, which needs
+   * the clock to move: advance it until this resolves.
+   */
   async stopAll(): Promise<void> {
-    for (const m of this.live.values()) {
-      m.alive = false;
-      await m.node.stop().catch(() => {});
-    }
+    const members = [...this.live.values()];
     this.live.clear();
+    for (const m of members) m.alive = false;
+    await Promise.all(members.map((m) => m.node.stop().catch(() => {})));
   }
 
   private async start(id: NodeId, inner: MemoryStorage): Promise<SimMember<R, S>> {
@@ -137,6 +139,7 @@ export class SimCluster<R, S extends InspectableStateMachine<R>> {
     const sm = this.opts.createStateMachine();
     const storage = new LatencyStorage(inner, clock, random, this.opts.storageLatencyMs ?? [0, 0]);
     const transport = network.transport(id);
+    // eslint-disable-next-line prefer-const -- read by the state machine before RaftNode.start returns
     let node: RaftNode<R> | undefined;
     const stateMachine: StateMachine<R> = {
       apply: async (command, meta) => {

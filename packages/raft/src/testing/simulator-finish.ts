@@ -24,7 +24,7 @@ export async function finishSimulation(sim: Simulation): Promise<'ok' | 'unknown
   let why: string | undefined = 'not checked';
   let calm = 0;
   while (sim.clock.monotonic() < deadline) {
-    await sim.clock.advanceAsync(50);
+    await sim.advance(50);
     await sim.checkSafety();
     changeMembership(sim, false);
     why = notConverged(sim);
