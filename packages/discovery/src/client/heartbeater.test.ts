@@ -129,13 +129,19 @@ describe('HeartbeatLoop', () => {
     await hb.close();
   });
 
-  it('close() stops the timer, aborts a PUT in flight, then deregisters once', async () => {
+  it('close() stops the timer, lets a PUT in flight finish for 2 s, then aborts it and deregisters once', async () => {
     const { clock, transport, hb } = setup();
     hb.start();
     transport.hold = true;
     await clock.advanceAsync(5_000);
     await settle();
-    await Promise.all([hb.close(), hb.close()]);
+    const closing = Promise.all([hb.close(), hb.close()]);
+    await clock.advanceAsync(1_999);
+    await settle();
+    expect(transport.aborted).toBe(0);
+    expect(transport.removes).toEqual([]);
+    await clock.advanceAsync(1);
+    await closing;
     expect(transport.aborted).toBe(1);
     expect(transport.removes).toEqual([{ at: clock.now(), id: 'abc' }]);
     await clock.advanceAsync(60_000);

@@ -41,6 +41,8 @@ export interface HeartbeatOptions {
 const JITTER = 0.4;
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 400;
+/** How long close() lets a heartbeat in flight finish before aborting it. */
+const CLOSE_WAIT_MS = 2_000;
 
 export class HeartbeatLoop implements Heartbeater {
   private registration: InstanceRegistration;
@@ -122,8 +124,13 @@ export class HeartbeatLoop implements Heartbeater {
   private async shutdown(): Promise<void> {
     this.timer?.cancel();
     this.options.onClose?.();
-    this.inflight?.abort(new DiscoveryClosedError('heartbeater'));
+    // Give a PUT in flight up to CLOSE_WAIT_MS to finish before aborting it: an
+    // aborted PUT whose bytes already left can still reach the server after our
+    // DELETE (on another connection) and re-register the instance until its TTL.
+    const inflight = this.inflight;
+    const timer = inflight ? this.options.clock.setTimer(CLOSE_WAIT_MS, () => inflight.abort(new DiscoveryClosedError('heartbeater'))) : undefined;
     await this.chain;
+    timer?.cancel();
     await this.transport.remove(this.registration.id);
   }
 
