@@ -8,11 +8,10 @@ import { channels, FlynnError, subscribe } from '@flynn-ts/core';
 import type { Random } from '@flynn-ts/core';
 import { ManualClock, seededRandom } from '@flynn-ts/core/testing';
 import { NotLeaderError, ProposalDroppedError } from './core/errors.js';
-import type { Entry, HardState, NodeId, Snapshot } from './core/types.js';
+import type { NodeId } from './core/types.js';
 import { RaftNode } from './node.js';
 import type { RaftNodeOptions } from './node.js';
 import { RaftShutdownError, RaftTimeoutError } from './node-errors.js';
-import type { RaftStorage } from './storage.js';
 import { encodeKvCommand, KvStateMachine } from './testing/kv-state-machine.js';
 import type { KvCommand, KvResult } from './testing/kv-state-machine.js';
 import { MemoryNetwork } from './testing/memory-network.js';
@@ -25,7 +24,7 @@ interface Member {
   id: NodeId;
   node: RaftNode<KvResult>;
   sm: KvStateMachine;
-  storage: RaftStorage;
+  storage: MemoryStorage;
   transport: MemoryTransport;
 }
 
@@ -45,12 +44,12 @@ class Cluster {
     this.network = new MemoryNetwork({ clock: this.clock, random: this.random });
   }
 
-  async startAll(storageFor: (id: NodeId) => RaftStorage = () => new MemoryStorage()): Promise<void> {
+  async startAll(storageFor: (id: NodeId) => MemoryStorage = () => new MemoryStorage()): Promise<void> {
     for (const id of this.ids) await this.start(id, { bootstrap: this.ids }, storageFor(id));
   }
 
   /** Starts (or restarts) `id` on `storage` (default: a fresh MemoryStorage). */
-  async start(id: NodeId, overrides: NodeOverrides = {}, storage: RaftStorage = new MemoryStorage()): Promise<Member> {
+  async start(id: NodeId, overrides: NodeOverrides = {}, storage = new MemoryStorage()): Promise<Member> {
     const sm = new KvStateMachine();
     const transport = this.network.transport(id);
     const node = await RaftNode.start<KvResult>({
@@ -90,6 +89,15 @@ class Cluster {
     throw new Error(`no single leader after ${maxMs} ms: ${JSON.stringify([...this.members.values()].map((m) => m.node.status()))}`);
   }
 
+  /** Waits for a leader; if it is `id`, hands leadership to another voter. */
+  async leaderOtherThan(id: NodeId): Promise<Member> {
+    const leader = await this.waitLeader();
+    if (leader.id !== id) return leader;
+    const to = this.ids.find((x) => x !== id)!;
+    await this.settle(leader.node.transferLeadership(to));
+    return this.m(to);
+  }
+
   followers(): Member[] {
     return [...this.members.values()].filter((m) => !m.node.isLeader);
   }
@@ -107,7 +115,6 @@ class Cluster {
   /** Kills `id` like a power cut: the old node is stopped and its storage keeps only what was synced. */
   async crash(id: NodeId): Promise<MemoryStorage> {
     const m = this.m(id);
-    if (!(m.storage instanceof MemoryStorage)) throw new Error(`${id} does not run on a MemoryStorage`);
     const next = m.storage.crash('power-loss');
     await m.transport.close();
     await m.node.stop();
@@ -116,7 +123,7 @@ class Cluster {
   }
 
   async stopAll(): Promise<void> {
-    for (const m of this.members.values()) await m.node.stop();
+    await Promise.all([...this.members.values()].map((m) => m.node.stop()));
   }
 }
 
@@ -130,11 +137,7 @@ afterEach(async () => {
 });
 
 function newCluster(n: number, seed = 1, defaults: NodeOverrides = {}): Cluster {
-  cluster = new Cluster(
-    Array.from({ length: n }, (_, i) => `n${i + 1}`),
-    seed,
-    defaults,
-  );
+  cluster = new Cluster(Array.from({ length: n }, (_, i) => `n${i + 1}`), seed, defaults);
   return cluster;
 }
 
@@ -275,11 +278,7 @@ describe('RaftNode: durability, snapshots and membership', () => {
   it('a restarted node never settles a new proposal with an entry proposed by its previous incarnation', async () => {
     const c = newCluster(3, 13);
     await c.startAll();
-    let leader = await c.waitLeader();
-    if (leader.id === 'n3') {
-      await c.settle(leader.node.transferLeadership('n1'));
-      leader = c.m('n1');
-    }
+    const leader = await c.leaderOtherThan('n3');
     // n3's forwarded proposal reaches the leader, but n3 never hears of the entry.
     c.network.drop(1, { from: leader.id, to: 'n3' });
     const old = c.m('n3').node.propose(put('a', 'old'));
@@ -400,12 +399,8 @@ describe('RaftNode: durability, snapshots and membership', () => {
   it('fails stop when storage.save throws: pending proposals reject with RaftShutdownError and node.error is set', async () => {
     const c = newCluster(3, 12);
     const broken = new FlakyStorage();
-    await c.startAll((id) => (id === 'n3' ? broken.wrap(new MemoryStorage()) : new MemoryStorage()));
-    let leader = await c.waitLeader();
-    if (leader.id === 'n3') {
-      await c.settle(leader.node.transferLeadership('n1'));
-      leader = c.m('n1');
-    }
+    await c.startAll((id) => (id === 'n3' ? broken : new MemoryStorage()));
+    const leader = await c.leaderOtherThan('n3');
     const m = c.m('n3');
     await c.settle(m.node.propose(put('a', '0')));
     expect(m.node.error).toBeUndefined();
@@ -428,23 +423,12 @@ describe('RaftNode: durability, snapshots and membership', () => {
   });
 });
 
-/** Wraps a storage so that `save` throws once `failing` is set. */
-class FlakyStorage {
+/** A MemoryStorage whose `save` throws once `failing` is set. */
+class FlakyStorage extends MemoryStorage {
   failing = false;
 
-  wrap(inner: RaftStorage): RaftStorage {
-    const save = async (batch: { hardState?: HardState; entries: readonly Entry[]; snapshot?: Snapshot }, sync: boolean) => {
-      if (this.failing) throw new Error('disk on fire');
-      return inner.save(batch, sync);
-    };
-    return {
-      load: () => inner.load(),
-      save,
-      appendEntries: (e) => inner.appendEntries(e),
-      compact: (i) => inner.compact(i),
-      setHardState: (hs) => inner.setHardState(hs),
-      saveSnapshot: (s) => inner.saveSnapshot(s),
-      close: () => inner.close(),
-    };
+  override async save(batch: Parameters<MemoryStorage['save']>[0], sync: boolean): Promise<void> {
+    if (this.failing) throw new Error('disk on fire');
+    return super.save(batch, sync);
   }
 }

@@ -203,7 +203,7 @@ export class SimClients {
 
   private done(client: number, how: keyof ClientStats, line: string): void {
     this.busy.delete(client);
-    this.stats[how === 'ok' ? 'ok' : how]++;
+    this.stats[how]++;
     this.o.trace(`  ${how} ${line}`);
   }
 }

@@ -13,7 +13,7 @@
  * `SimulationError` names the seed and the step and prints the trace tail,
  * and two runs of one seed give the same `traceHash`.
  */
-import { seededRandom } from '@flynn-ts/core';
+import { FlynnError, seededRandom } from '@flynn-ts/core';
 import type { Random } from '@flynn-ts/core';
 import { ManualClock } from '@flynn-ts/core/testing';
 import { checkHistory } from '../check/check-operations.js';
@@ -45,7 +45,7 @@ export interface SimulationOptions {
   clients?: number;
   /** Keys the clients use. Default 3. */
   keys?: number;
-  /** How crashes lose data. Default 'power-loss' (only synced saves survive). */
+  /** How crashes lose data. Default 'power-loss' (only synced saves survive). Saves still waiting out their disk latency are lost either way. */
   crashKind?: CrashKind;
   /** Disk latency per save, [min, max] ms. Default [0, 3]. */
   storageLatencyMs?: readonly [number, number];
@@ -53,7 +53,7 @@ export interface SimulationOptions {
   maxDown?: number;
   /** Relative weights of the random actions (missing kinds keep their default; 0 disables). */
   weights?: Partial<Record<ActionKind, number>>;
-  /** Options for every RaftNode. Defaults: tickMs 10, electionTicks 10, snapshotEvery 50, snapshotTrailing 10. */
+  /** Options for every RaftNode. Defaults: tickMs 10, electionTicks 10, snapshotEvery 50, snapshotTrailing 10, timeoutMs 2000. */
   node?: SimNodeOptions<KvResult>;
   /** Client operation timeout. Default 1000 ms. */
   opTimeoutMs?: number;
@@ -65,11 +65,12 @@ export interface SimulationOptions {
    */
   restartFailedNodes?: boolean;
   /**
-   * Most messages per simulated second (averaged between two safety checks,
-   * over at least 100 ms) before the run fails as a message storm. Default 10_000.
+   * Most messages per simulated second (measured over windows of at least
+   * 100 ms) before the run fails as a message storm. Default 10_000; a
+   * healthy run sends a few hundred.
    */
   stormLimit?: number;
-  /** Linearizability search budget (polls of a few thousand steps each); beyond it the verdict is 'unknown'. Default 5000. */
+  /** Linearizability search budget, in polls (one per 1024 search steps); beyond it the verdict is 'unknown'. Default 5000. */
   checkBudget?: number;
   /** Receives every trace line as it is produced. */
   log?: (line: string) => void;
@@ -97,8 +98,11 @@ export interface SimulationResult {
   historySize: number;
 }
 
-/** A safety, convergence or linearizability failure. The message names the seed and step and shows the trace tail. */
-export class SimulationError extends Error {
+/**
+ * A safety, convergence or linearizability failure (`FLYNN_RAFT_SIMULATION_FAILED`).
+ * The message names the seed and the step, says how to replay it, and shows the trace tail.
+ */
+export class SimulationError extends FlynnError {
   constructor(
     readonly seed: number,
     readonly step: number,
@@ -106,7 +110,8 @@ export class SimulationError extends Error {
     readonly trace: readonly string[],
     replay: string,
   ) {
-    super(`raft simulation failed: seed=${seed} step=${step}\n  ${problems.join('\n  ')}\nreplay: ${replay}\ntrace (last ${trace.length} lines):\n${trace.join('\n')}`);
+    const message = `raft simulation failed: seed=${seed} step=${step}\n  ${problems.join('\n  ')}\nreplay: ${replay}\ntrace (last ${trace.length} lines):\n${trace.join('\n')}`;
+    super('FLYNN_RAFT_SIMULATION_FAILED', message, { detail: { seed, step, problems } });
     this.name = 'SimulationError';
   }
 }
@@ -286,7 +291,7 @@ export class Simulation {
     let polls = 0;
     const budget = this.options.checkBudget ?? 5_000;
     const check = checkHistory(model, this.recorder.operations(), () => ++polls > budget);
-    if (check.result === 'illegal') this.fail([`history is not linearizable:\n${formatCheckResult(model, check)}`]);
+    if (check.result === 'illegal') this.fail([`history is not linearizable:\n${clip(formatCheckResult(model, check), 40, 120)}`]);
     return check.result;
   }
 
@@ -297,4 +302,11 @@ export class Simulation {
     for (let i = 0; i < 1_000 && !stopped; i++) await this.clock.advanceAsync(10);
     await stopping;
   }
+}
+
+/** `text` with at most `head` + `tail` lines, the middle elided. */
+function clip(text: string, head: number, tail: number): string {
+  const lines = text.split('\n');
+  if (lines.length <= head + tail) return text;
+  return [...lines.slice(0, head), `  … ${lines.length - head - tail} lines …`, ...lines.slice(-tail)].join('\n');
 }
