@@ -69,3 +69,13 @@ export type {
   HistoryRecorderOptions,
   OpenOperation,
 } from '../check/index.js';
+// The seeded simulator over real RaftNode drivers.
+export { runSimulation, Simulation, SimulationError } from './simulator.js';
+export type { SimulationOptions, SimulationResult, ActionKind } from './simulator.js';
+export { SimCluster } from './simulator-cluster.js';
+export type { SimClusterOptions, SimMember, SimNodeOptions, InspectableStateMachine } from './simulator-cluster.js';
+export { SafetyMonitor, hashBytes } from './simulator-safety.js';
+export type { IncarnationRecord } from './simulator-safety.js';
+export { LatencyStorage } from './simulator-storage.js';
+export { SimKvStateMachine, encodeSimCommand, decodeSimCommand } from './simulator-kv.js';
+export type { SimCommand } from './simulator-kv.js';
