@@ -1,1 +1,141 @@
-export {};
+/**
+ * `flynn-controller`: the controller daemon. Composition only:
+ *
+ *   AUTH_KEY=k1,k2 DATABASE_URL=postgres://... PORT=3000 DISCOVERD=http://10.0.0.1:1111 flynn-controller
+ *
+ * Parses the environment (./config.ts), creates the controller (migrations
+ * under their advisory lock, event listener, API), serves it, registers
+ * service `controller` in discoverd when `DISCOVERD` is set (with no key in
+ * the instance meta: components get the key from their own config), logs
+ * JSON lines to stderr and on SIGTERM/SIGINT deregisters, ends event
+ * streams, lets requests finish, closes the pool and exits 0.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { jsonLogger } from '@flynn-ts/core';
+import type { Logger } from '@flynn-ts/core';
+import { serve } from '@flynn-ts/core/http';
+import type { HttpServerHandle } from '@flynn-ts/core/http';
+import { createController } from '@flynn-ts/controller';
+import type { Controller } from '@flynn-ts/controller';
+import { DiscoveryClient } from '@flynn-ts/discovery';
+import type { Heartbeater } from '@flynn-ts/discovery';
+import { ConfigError, parseEnv } from './config.js';
+import type { ControllerDaemonConfig } from './config.js';
+import { discoveryHostClients } from './host-stopper.js';
+
+export { parseEnv, ConfigError } from './config.js';
+export type { ControllerDaemonConfig, PgEnvConfig } from './config.js';
+
+export interface ControllerDaemon {
+  readonly controller: Controller;
+  readonly http: HttpServerHandle;
+  readonly url: string;
+  /** Deregisters, ends streams, drains requests, closes everything. Idempotent. */
+  close(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 5_000;
+
+/** Starts the daemon from a parsed config. */
+export async function startControllerDaemon(config: ControllerDaemonConfig, logger: Logger): Promise<ControllerDaemon> {
+  const discovery = config.discoverd.length > 0 ? new DiscoveryClient({ servers: config.discoverd, logger }) : undefined;
+  const controller = await createController({
+    database: config.database,
+    authKeys: config.authKeys,
+    nameSeed: config.nameSeed,
+    logger,
+    ...(config.defaultRouteDomain ? { defaultRouteDomain: config.defaultRouteDomain } : {}),
+    ...(config.caCert ? { caCert: config.caCert } : {}),
+    ...(config.poolSize ? { poolSize: config.poolSize } : {}),
+    ...(discovery ? { hostClientFor: discoveryHostClients(discovery) } : {}),
+  });
+  let http: HttpServerHandle;
+  try {
+    http = await serve(controller.fetch, { host: config.listenIp, port: config.port, logger, graceMs: SHUTDOWN_GRACE_MS });
+  } catch (err) {
+    await controller.close();
+    throw err;
+  }
+  let heartbeater: Heartbeater | undefined;
+  if (discovery) {
+    const addr = `${config.externalIp ?? config.listenIp}:${http.port}`;
+    heartbeater = await discovery.register('controller', addr, {}, { proto: 'http' });
+    logger.info({ event: 'registered', service: 'controller', addr }, 'registered in discoverd');
+  }
+  let closed: Promise<void> | undefined;
+  return {
+    controller,
+    http,
+    url: http.url,
+    close() {
+      closed ??= (async () => {
+        await heartbeater?.close().catch((err: unknown) => logger.warn({ event: 'deregister_failed', err }, 'deregistration failed'));
+        controller.shutdown();
+        await http.close();
+        await controller.close();
+        await discovery?.close();
+        logger.info({ event: 'stopped' }, 'controller stopped');
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Runs the daemon with `env`; resolves with the exit code once it has stopped. */
+export async function runController(env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  let config: ControllerDaemonConfig;
+  try {
+    config = parseEnv(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`flynn-controller: ${err.message}\n`);
+    return 2;
+  }
+  const logger = jsonLogger({ level: config.logLevel, fields: { app: 'controller' } });
+  let daemon: ControllerDaemon;
+  try {
+    daemon = await startControllerDaemon(config, logger);
+  } catch (err) {
+    logger.error({ event: 'start_failed', err }, 'controller failed to start');
+    return 1;
+  }
+  logger.info({ event: 'started', url: daemon.url }, 'controller started');
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (++signals > 1) {
+        logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      logger.info({ event: 'signal', signal }, 'shutting down');
+      void daemon.close().then(resolve, (err: unknown) => {
+        logger.error({ event: 'shutdown_failed', err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return 0;
+}
+
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  runController(process.env).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`flynn-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -12,7 +12,7 @@
 #   (b) heartbeats: HB_INSTANCES instances registered (each kept alive every 5 s meanwhile; at most HB_REGISTER_MAX s),
 #       then heartbeated as fast as the cluster answers (HB_MAX_DUR s) and at Flynn's pace, every 5 s (HB_PACED_DUR s),
 #       counting instances that expire meanwhile (heartbeat-load.ts).
-# Run: bash packages/discovery/bench/bench.sh   (env: REPS=3 DUR=10 CONC=16 WATCHERS=1000 WATCH_REGS=50 HB_INSTANCES=10000
+# Run: bash packages/discovery/bench/bench.sh   (env: PARTS="cas watch register heartbeat" (any subset) REPS=3 DUR=10 CONC=16 WATCHERS=1000 WATCH_REGS=50 HB_INSTANCES=10000
 #      HB_MAX_DUR=$DUR HB_PACED_DUR=25 HB_REGISTER_MAX=120 DAEMON=daemons/discoverd/src/main.ts SHARED_BENCH=<dir of lib.sh> RESULTS_DIR=<dir>;
 #      GEN_CPU/SUT_CPU as in lib.sh)
 # Layout (lib.sh): load clients pinned to CPU $GEN_CPU, every server process (etcd members, our daemons) to CPU $SUT_CPU;
@@ -34,6 +34,9 @@ HB_PACED_DUR="${HB_PACED_DUR:-25}"
 HB_REGISTER_MAX="${HB_REGISTER_MAX:-120}"
 DAEMON="${DAEMON:-daemons/discoverd/src/main.ts}"
 KV_REF="${KV_REF:-1}"
+PARTS=" ${PARTS:-cas watch register heartbeat} "
+part() { [[ "$PARTS" == *" $1 "* ]]; }
+part cas || KV_REF=0
 command -v etcd >/dev/null || { log "etcd not found: apt-get install -y etcd-server etcd-client (or bash $SHARED_BENCH/install-deps.sh)"; exit 1; }
 trap cleanup_all EXIT INT TERM
 cd "$REPO" || exit 1
@@ -136,25 +139,28 @@ log "etcd leader=$etcd3; ours leader=$ours3 (nodes ${OURS[*]}); raft KV leader=$
 
 printf 'setup\trep\tops_per_s\tp50_ms\tp99_ms\terrors\tsut_cpu_pct\tcpu_ms_per_op\n' > "$OUT.tsv"
 OURS_LOAD=("${TSX[@]}" "$HERE/discovery-load.ts")
-for rep in $(seq 1 "$REPS"); do
+part cas && for rep in $(seq 1 "$REPS"); do
   run_load "etcd cas c$CONC" "$rep" "$ETCD_PIDS" node "$SHARED_BENCH/etcd-load.js" "$etcd3" "$CONC" "$DUR" cas
   run_load "ours cas c$CONC" "$rep" "$OURS_PIDS" "${OURS_LOAD[@]}" "$ours3" "$CONC" "$DUR" cas
   [ "$KV_REF" = 1 ] && run_load "raft-kv cas c$CONC" "$rep" "$KV_PIDS" node "$REPO/packages/raft/bench/kv-load.js" "$kv3" "$CONC" "$DUR" cas 64
 done
+if part watch; then
 log "watch fan-out: $WATCHERS watchers, $WATCH_REGS registrations"
 timeout 300 taskset -c "$GEN_CPU" "${TSX[@]}" "$HERE/watch-load.ts" "$ours3" "http://${OURS[0]},http://${OURS[1]},http://${OURS[2]}" \
   "$WATCHERS" "$WATCH_REGS" > "$OUT-watch.json" || log "watch load failed"
 log "watch: $(cat "$OUT-watch.json")"
-for rep in $(seq 1 "$REPS"); do
+fi
+part register && for rep in $(seq 1 "$REPS"); do
   run_load "etcd put c$CONC" "$rep" "$ETCD_PIDS" node "$SHARED_BENCH/etcd-load.js" "$etcd3" "$CONC" "$DUR" put
   run_load "ours register c$CONC" "$rep" "$OURS_PIDS" "${OURS_LOAD[@]}" "$ours3" "$CONC" "$DUR" register
 done
-log "waiting 12 s: the unheartbeated registrations expire (TTL 10 s) before the heartbeat run"
-sleep 12
+if part heartbeat; then
+part register && { log "waiting 12 s: the unheartbeated registrations expire (TTL 10 s) before the heartbeat run"; sleep 12; }
 log "heartbeats: $HB_INSTANCES instances, max rate ${HB_MAX_DUR} s, paced (5 s) ${HB_PACED_DUR} s"
 timeout $((HB_MAX_DUR + HB_PACED_DUR + HB_REGISTER_MAX + 120)) taskset -c "$GEN_CPU" "${TSX[@]}" "$HERE/heartbeat-load.ts" "$ours3" "$CONC" \
   "$HB_INSTANCES" "$HB_MAX_DUR" "$HB_PACED_DUR" 5000 "$HB_REGISTER_MAX" > "$OUT-heartbeat.json" || log "heartbeat load failed"
 log "heartbeat: $(cat "$OUT-heartbeat.json")"
+fi
 leader_after="$(ours_leader)"; [ "$leader_after" = "$ours3" ] || log "NOTE: our leader changed during the run ($ours3 -> $leader_after)"
 du -sh "$T"/ours-127.0.0.1 "$T"/etcd-e1 >&2 2>/dev/null
 cleanup_all

@@ -27,6 +27,9 @@ export type {
 } from './core/commands.js';
 export { EMPTY_STATE, emptyState, serviceNames, instancesOf, leaderOf } from './core/state.js';
 export type { DiscoveryState, ServiceState } from './core/state.js';
+export { InstanceMap, byIndex } from './core/instance-map.js';
+export { SortedMap, compareStrings } from './core/sorted-map.js';
+export type { Compare } from './core/sorted-map.js';
 export { replayEvents, diffStates } from './core/replay.js';
 export { planExpiry, heartbeatKey } from './core/expiry.js';
 export { snapshotOf, restoreState, encodeSnapshot, decodeSnapshot, SnapshotCodecError, SNAPSHOT_VERSION } from './core/snapshot.js';

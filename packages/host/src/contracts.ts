@@ -81,6 +81,8 @@ export interface OutputChunk {
   data: Buffer;
   /** Opaque, persistable; pass to `output()` to resume after this chunk. */
   cursor: string;
+  /** When the monitor read it (ms since the epoch), if it records that (the oci driver's conmon does). */
+  time?: number;
 }
 
 /** A running (or exited) container the daemon can follow, also after re-attaching. */

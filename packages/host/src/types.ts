@@ -149,7 +149,8 @@ export interface HostStatus {
   discoverd?: HostDiscoverd;
   network?: HostNetwork;
   version?: string;
-  flags?: Record<string, unknown>;
+  /** The daemon's command line (the original sends `os.Args[2:]`, a string array). */
+  flags?: string[] | Record<string, unknown>;
 }
 
 /** `POST /host/resource-check` body. */

@@ -5,127 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { channels, FlynnError, subscribe } from '@flynn-ts/core';
-import type { Random } from '@flynn-ts/core';
-import { ManualClock, seededRandom } from '@flynn-ts/core/testing';
 import { NotLeaderError, ProposalDroppedError } from './core/errors.js';
 import type { NodeId } from './core/types.js';
-import { RaftNode } from './node.js';
-import type { RaftNodeOptions } from './node.js';
+import { Cluster } from './node.test-helpers.js';
+import type { NodeOverrides } from './node.test-helpers.js';
 import { RaftShutdownError, RaftTimeoutError } from './node-errors.js';
-import { encodeKvCommand, KvStateMachine } from './testing/kv-state-machine.js';
-import type { KvCommand, KvResult } from './testing/kv-state-machine.js';
-import { MemoryNetwork } from './testing/memory-network.js';
-import type { MemoryTransport } from './testing/memory-network.js';
+import { encodeKvCommand } from './testing/kv-state-machine.js';
+import type { KvCommand } from './testing/kv-state-machine.js';
 import { MemoryStorage } from './testing/memory-storage.js';
-
-type NodeOverrides = Partial<Omit<RaftNodeOptions<KvResult>, 'id' | 'transport' | 'stateMachine' | 'clock' | 'random'>>;
-
-interface Member {
-  id: NodeId;
-  node: RaftNode<KvResult>;
-  sm: KvStateMachine;
-  storage: MemoryStorage;
-  transport: MemoryTransport;
-}
-
-/** A small cluster on one ManualClock, one MemoryNetwork and one seeded Random. */
-class Cluster {
-  readonly clock = new ManualClock(0);
-  readonly random: Random;
-  readonly network: MemoryNetwork;
-  readonly members = new Map<NodeId, Member>();
-
-  constructor(
-    readonly ids: readonly NodeId[],
-    seed = 1,
-    readonly defaults: NodeOverrides = {},
-  ) {
-    this.random = seededRandom(seed);
-    this.network = new MemoryNetwork({ clock: this.clock, random: this.random });
-  }
-
-  async startAll(storageFor: (id: NodeId) => MemoryStorage = () => new MemoryStorage()): Promise<void> {
-    for (const id of this.ids) await this.start(id, { bootstrap: this.ids }, storageFor(id));
-  }
-
-  /** Starts (or restarts) `id` on `storage` (default: a fresh MemoryStorage). */
-  async start(id: NodeId, overrides: NodeOverrides = {}, storage = new MemoryStorage()): Promise<Member> {
-    const sm = new KvStateMachine();
-    const transport = this.network.transport(id);
-    const node = await RaftNode.start<KvResult>({
-      id,
-      storage,
-      transport,
-      stateMachine: sm,
-      clock: this.clock,
-      random: this.random,
-      tickMs: 10,
-      electionTicks: 10,
-      timeoutMs: 5_000,
-      ...this.defaults,
-      ...overrides,
-    });
-    const member: Member = { id, node, sm, storage, transport };
-    this.members.set(id, member);
-    return member;
-  }
-
-  m(id: NodeId): Member {
-    const m = this.members.get(id);
-    if (!m) throw new Error(`no member ${id}`);
-    return m;
-  }
-
-  leaders(): Member[] {
-    return [...this.members.values()].filter((m) => m.node.isLeader);
-  }
-
-  async waitLeader(maxMs = 5_000): Promise<Member> {
-    for (let t = 0; t < maxMs; t += 10) {
-      const ls = this.leaders();
-      if (ls.length === 1) return ls[0]!;
-      await this.clock.advanceAsync(10);
-    }
-    throw new Error(`no single leader after ${maxMs} ms: ${JSON.stringify([...this.members.values()].map((m) => m.node.status()))}`);
-  }
-
-  /** Waits for a leader; if it is `id`, hands leadership to another voter. */
-  async leaderOtherThan(id: NodeId): Promise<Member> {
-    const leader = await this.waitLeader();
-    if (leader.id !== id) return leader;
-    const to = this.ids.find((x) => x !== id)!;
-    await this.settle(leader.node.transferLeadership(to));
-    return this.m(to);
-  }
-
-  followers(): Member[] {
-    return [...this.members.values()].filter((m) => !m.node.isLeader);
-  }
-
-  /** Advances time until `p` settles; fails if it does not within `maxMs`. */
-  async settle<T>(p: Promise<T>, maxMs = 10_000): Promise<T> {
-    let done = false;
-    const watched = p.finally(() => (done = true));
-    watched.catch(() => {});
-    for (let t = 0; t < maxMs && !done; t += 10) await this.clock.advanceAsync(10);
-    if (!done) throw new Error(`promise did not settle within ${maxMs} ms of manual time`);
-    return watched;
-  }
-
-  /** Kills `id` like a power cut: the old node is stopped and its storage keeps only what was synced. */
-  async crash(id: NodeId): Promise<MemoryStorage> {
-    const m = this.m(id);
-    const next = m.storage.crash('power-loss');
-    await m.transport.close();
-    await m.node.stop();
-    this.members.delete(id);
-    return next;
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.all([...this.members.values()].map((m) => m.node.stop()));
-  }
-}
 
 const put = (key: string, value: string): Uint8Array => encodeKvCommand({ op: 'put', key, value });
 const cmd = (c: KvCommand): Uint8Array => encodeKvCommand(c);

@@ -17,6 +17,8 @@ import type { ReadOnlyOption } from './core/config.js';
 import type { ConfChange, ConfState, Entry, Message, NodeId, Ready, RoleKind, Snapshot } from './core/types.js';
 import { decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { RaftShutdownError, RaftTimeoutError } from './node-errors.js';
+import { ProposalSessions } from './proposal-sessions.js';
+import { unwrapSnapshotData, wrapSnapshotData } from './snapshot-data.js';
 import type { StateMachine } from './state-machine.js';
 import type { RaftStorage } from './storage.js';
 import type { Transport } from './transport.js';
@@ -122,6 +124,8 @@ export class RaftNode<R = unknown> {
   private role: RoleKind = 'follower';
   private conf: ConfState = { voters: [], learners: [] };
   private readonly proposals = new Map<number, Pending<R>>();
+  /** Replicated dedup table: a proposal is applied at most once however often it was appended. */
+  private readonly sessions = new ProposalSessions();
   private readonly reads = new Map<number, PendingRead>();
   private confWaiter: (Pending<ConfState> & { cc: ConfChange }) | undefined;
   private readonly addresses = new Map<NodeId, string>();
@@ -150,14 +154,16 @@ export class RaftNode<R = unknown> {
     const fresh = !rec.hardState && !rec.snapshot && rec.entries.length === 0;
     if (rec.snapshot) {
       this.latestSnapshot = rec.snapshot;
-      await this.sm.restore(rec.snapshot.data);
+      await this.restoreData(rec.snapshot.data);
       this.applied = this.snapshotIndex = rec.snapshot.meta.index;
       this.conf = cloneConf(rec.snapshot.meta.conf);
     }
     const random = this.opts.random ?? cryptoRandom();
     // Envelope seqs must not repeat across restarts: an entry proposed by an
     // earlier incarnation may still commit, and must not settle a new proposal.
-    this.seq = random.uint32() * 0x10_0000;
+    // High 32 bits: a random epoch (21 bits, so seqs stay safe integers) per
+    // incarnation; low 32 bits: a counter. See proposal-sessions.ts.
+    this.seq = (random.uint32() & 0x1f_ffff) * 0x1_0000_0000;
     this.core = new RaftCore({
       id: this.id,
       random,
@@ -436,12 +442,18 @@ export class RaftNode<R = unknown> {
 
   private async restoreSnapshot(s: Snapshot): Promise<void> {
     this.latestSnapshot = s;
-    await this.sm.restore(s.data);
+    await this.restoreData(s.data);
     this.applied = this.snapshotIndex = s.meta.index;
     this.conf = cloneConf(s.meta.conf);
     this.syncPeers();
     this.dirty = true;
     publish(channels.raftSnapshot, { id: this.id, index: s.meta.index, restored: true });
+  }
+
+  private async restoreData(data: Uint8Array): Promise<void> {
+    const parts = unwrapSnapshotData(data);
+    this.sessions.restore(parts.sessions);
+    await this.sm.restore(parts.state);
   }
 
   private async applyEntry(e: Entry): Promise<void> {
@@ -460,15 +472,24 @@ export class RaftNode<R = unknown> {
       }
     } else if (e.data.length > 0) {
       const env = decodeEnvelope(e.data);
-      let result: R | undefined;
-      let error: unknown;
-      try {
-        result = await this.sm.apply(env.payload, { index: e.index, term: e.term });
-      } catch (err) {
-        error = err;
-      }
-      if (env.origin === this.id) {
-        this.settle(this.proposals, env.seq, (p) => (error === undefined ? p.resolve(result as R) : p.reject(error)));
+      const verdict = this.sessions.check(env.origin, env.seq);
+      if (verdict === 'apply') {
+        let result: R | undefined;
+        let error: unknown;
+        try {
+          result = await this.sm.apply(env.payload, { index: e.index, term: e.term });
+        } catch (err) {
+          error = err;
+        }
+        if (env.origin === this.id) {
+          this.settle(this.proposals, env.seq, (p) => (error === undefined ? p.resolve(result as R) : p.reject(error)));
+        }
+      } else {
+        // A copy of an applied proposal (its proposer was settled then), or one too late to apply.
+        this.log.debug({ index: e.index, origin: env.origin, seq: env.seq, verdict }, 'proposal not applied again');
+        if (verdict === 'stale' && env.origin === this.id) {
+          this.settle(this.proposals, env.seq, (p) => p.reject(new ProposalDroppedError('stale', this.leader)));
+        }
       }
     }
     this.applied = e.index;
@@ -496,7 +517,7 @@ export class RaftNode<R = unknown> {
     if (this.applied - this.snapshotIndex < every) return;
     const meta = this.core.snapshotMeta();
     const index = meta.index;
-    const data = await this.sm.snapshot();
+    const data = wrapSnapshotData(this.sessions.encode(), await this.sm.snapshot());
     const snapshot: Snapshot = { meta, data };
     await this.storage.saveSnapshot(snapshot);
     this.snapshotIndex = index;

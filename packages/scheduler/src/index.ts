@@ -1,1 +1,67 @@
-export {};
+export { plan } from './core/plan.js';
+export type { PlanOptions } from './core/plan.js';
+export { applyActions, settleView } from './core/apply-actions.js';
+export {
+  MiB,
+  GiB,
+  DEFAULT_MEMORY,
+  DEFAULT_CPU,
+  META_SYSTEM_CRITICAL,
+  META_SYSTEM_APP,
+  META_DEPLOY_BATCH_SIZE,
+  JOB_STATES,
+  isLive,
+  holdsResources,
+  hostJobId,
+} from './core/model.js';
+export type {
+  Action,
+  ActionKind,
+  ClusterView,
+  Formation,
+  HostHealth,
+  HostView,
+  JobState,
+  JobView,
+  ProcessResources,
+  ProcessTypeSpec,
+  ResourceAmount,
+  ResourceSpec,
+  StopReason,
+} from './core/model.js';
+export { requestFor, formatMemory, formatCpu } from './core/resources.js';
+export { tagsMatch, formatTags } from './core/tags.js';
+export { stopOrder, chooseJobsToStop } from './core/stop-order.js';
+export { newJobId } from './core/job-id.js';
+export { restartBackoff, restartFor, RESTART_RESET_AFTER_MS } from './core/restart.js';
+export type { RestartDecision, RestartOptions } from './core/restart.js';
+export { advance, canTransition, isUp, jobStateRank } from './core/job-state.js';
+export type { HostJobStatus, JobObservation } from './core/job-state.js';
+export { HostHealthTracker, DEFAULT_MAX_FAILED_CHECKS } from './core/host-health.js';
+export type { HostHealthEntry, HostHealthEvent, HostHealthOptions, HostObservation } from './core/host-health.js';
+export { startDeployment, deployStep } from './core/deploy/deploy-step.js';
+export { strategySteps } from './core/deploy/deploy-plan.js';
+export { admitDeployment, batchSizeFromMeta } from './core/deploy/admit-deployment.js';
+export type { Admission, UnfinishedDeployment } from './core/deploy/admit-deployment.js';
+export {
+  DEPLOY_STRATEGIES,
+  DEFAULT_DEPLOY_TIMEOUT,
+  NEW_JOB_FAILURE_THRESHOLD,
+  ROLLBACK_TIMEOUT_MS,
+} from './core/deploy/deploy-model.js';
+export type {
+  DeployJob,
+  DeployObservation,
+  DeployOutput,
+  DeployStart,
+  DeployState,
+  DeployStatus,
+  DeployStepSpec,
+  DeployStrategy,
+  DeployWait,
+  DeploymentEvent,
+  DeploymentSpec,
+  FormationChange,
+} from './core/deploy/deploy-model.js';
+export { SchedulerError, isSchedulerError, SCHEDULER_DEPLOY_IN_PROGRESS, SCHEDULER_INVALID_DEPLOYMENT } from './core/errors.js';
+export type { SchedulerErrorCode } from './core/errors.js';

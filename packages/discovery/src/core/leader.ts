@@ -7,11 +7,13 @@
  * - `manual`: the leader changes only through `set-leader` or a `set-meta`
  *   carrying `leader_id`; registrations and removals never move it.
  */
+import { InstanceMap } from './instance-map.js';
 import type { ServiceState } from './state.js';
 import type { DiscoveryEvent, Instance } from './types.js';
 
-/** The id of the live instance with the lowest index, or `''`. */
+/** The id of the live instance with the lowest index, or `''` (O(log n) for an `InstanceMap`). */
 export function oldestInstanceId(instances: ReadonlyMap<string, Instance>): string {
+  if (instances instanceof InstanceMap) return instances.oldest()?.id ?? '';
   let best: Instance | undefined;
   for (const inst of instances.values()) {
     if (!best || inst.index < best.index || (inst.index === best.index && inst.id < best.id)) best = inst;
@@ -31,8 +33,9 @@ export function leaderEvent(service: string, leader: Instance | undefined): Disc
  */
 export function reelect(service: string, svc: ServiceState, events: DiscoveryEvent[]): ServiceState {
   if (svc.config.leader_type === 'manual') return svc;
-  const leader = oldestInstanceId(svc.instances);
+  const oldest = svc.instances.oldest();
+  const leader = oldest?.id ?? '';
   if (leader === svc.leader) return svc;
-  events.push(leaderEvent(service, leader === '' ? undefined : svc.instances.get(leader)));
+  events.push(leaderEvent(service, oldest));
   return { ...svc, leader };
 }

@@ -173,6 +173,25 @@ describe('reducer properties', () => {
     );
   });
 
+  it('is pure from the caller\'s view: applying (and branching) never changes a state already handed out', () => {
+    fc.assert(
+      fc.property(history, history, (h1, h2) => {
+        const seen: Array<[DiscoveryState, string]> = [];
+        const record = (st: DiscoveryState) => seen.push([st, JSON.stringify(snapshotOf(st))]);
+        let state = EMPTY_STATE;
+        h1.forEach((cmd, i) => {
+          state = applyCommand(state, cmd, i + 1).state;
+          record(state);
+        });
+        // Two branches from the same state, and from every recorded state one more command.
+        run(h2, state, h1.length + 1).outputs.forEach((o) => record(o.state));
+        run([...h2].reverse(), state, h1.length + 1);
+        for (const [st] of [...seen]) for (const cmd of h2.slice(0, 3)) applyCommand(st, cmd, 1_000);
+        for (const [st, bytes] of seen) expect(JSON.stringify(snapshotOf(st))).toBe(bytes);
+      }),
+    );
+  });
+
   it('is deterministic: the same history gives the same bytes', () => {
     fc.assert(
       fc.property(history, (cmds) => {

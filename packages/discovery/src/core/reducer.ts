@@ -34,10 +34,11 @@ import type {
 } from './commands.js';
 import type { CommandFailure, CommandResult } from './errors.js';
 import { metaExists, metaMissing, metaWrongIndex, notManual, serviceExists, serviceNotFound } from './errors.js';
+import { InstanceMap } from './instance-map.js';
 import { leaderEvent, reelect } from './leader.js';
 import type { DiscoveryState, ServiceState } from './state.js';
 import { instancesOf, leaderOf, makeConfig, makeInstance, makeMeta, sameRegistration } from './state.js';
-import type { DiscoveryEvent, Instance } from './types.js';
+import type { DiscoveryEvent } from './types.js';
 
 export interface ApplyOutput {
   state: DiscoveryState;
@@ -79,7 +80,7 @@ const handlers: { [T in CommandType]: Handler<Extract<Command, { type: T }>> } =
 
 function addService(state: DiscoveryState, cmd: AddServiceCommand): DiscoveryState | CommandFailure {
   if (state.services.has(cmd.service)) return serviceExists(cmd.service);
-  return withService(state, cmd.service, { config: makeConfig(cmd.config), instances: new Map(), leader: '', meta: undefined });
+  return withService(state, cmd.service, { config: makeConfig(cmd.config), instances: InstanceMap.EMPTY, leader: '', meta: undefined });
 }
 
 function removeService(state: DiscoveryState, cmd: RemoveServiceCommand, _i: number, events: DiscoveryEvent[]): DiscoveryState | CommandFailure {
@@ -96,7 +97,7 @@ function addInstance(state: DiscoveryState, cmd: AddInstanceCommand, index: numb
   const prev = svc.instances.get(cmd.instance.id);
   if (prev && sameRegistration(prev, cmd.instance)) return state;
   const instance = makeInstance(cmd.instance, prev ? prev.index : index);
-  const instances = new Map(svc.instances).set(instance.id, instance);
+  const instances = svc.instances.set(instance);
   events.push({ service: cmd.service, kind: prev ? 'update' : 'up', instance });
   return withService(state, cmd.service, reelect(cmd.service, { ...svc, instances }, events));
 }
@@ -106,23 +107,21 @@ function removeInstance(state: DiscoveryState, cmd: RemoveInstanceCommand, _i: n
   if (!svc) return serviceNotFound(cmd.service);
   const prev = svc.instances.get(cmd.id);
   if (!prev) return state;
-  const instances = new Map(svc.instances);
-  instances.delete(cmd.id);
+  const instances = svc.instances.delete(cmd.id);
   events.push({ service: cmd.service, kind: 'down', instance: prev });
   return withService(state, cmd.service, reelect(cmd.service, { ...svc, instances }, events));
 }
 
 /** Removes the listed instances that still exist (`down` each, in command order), then re-elects. */
 function expireInstances(state: DiscoveryState, cmd: ExpireInstancesCommand, _i: number, events: DiscoveryEvent[]): DiscoveryState {
-  const changed = new Map<string, Map<string, Instance>>();
+  const changed = new Map<string, InstanceMap>();
   for (const ref of cmd.instances) {
     const svc = state.services.get(ref.service);
     if (!svc) continue;
-    let instances = changed.get(ref.service);
-    const inst = (instances ?? svc.instances).get(ref.id);
+    const instances = changed.get(ref.service) ?? svc.instances;
+    const inst = instances.get(ref.id);
     if (!inst) continue;
-    if (!instances) changed.set(ref.service, (instances = new Map(svc.instances)));
-    instances.delete(ref.id);
+    changed.set(ref.service, instances.delete(ref.id));
     events.push({ service: ref.service, kind: 'down', instance: inst });
   }
   let next = state;
@@ -168,8 +167,5 @@ function setLeader(state: DiscoveryState, cmd: SetLeaderCommand, _i: number, eve
 /** A new state with `service` replaced (or removed when `svc` is undefined). */
 function withService(state: DiscoveryState, service: string, svc: ServiceState | undefined): DiscoveryState {
   if (svc === state.services.get(service)) return state;
-  const services = new Map(state.services);
-  if (svc) services.set(service, svc);
-  else services.delete(service);
-  return { services };
+  return { services: svc ? state.services.set(service, svc) : state.services.delete(service) };
 }

@@ -5,6 +5,8 @@
 import { FlynnError } from '@flynn-ts/core';
 import { parseCommand } from './commands.js';
 import type { InstanceInput } from './commands.js';
+import { InstanceMap } from './instance-map.js';
+import { compareStrings, SortedMap } from './sorted-map.js';
 import type { DiscoveryState, ServiceState } from './state.js';
 import { instancesOf, makeConfig, makeInstance, makeMeta, serviceNames } from './state.js';
 import type { Instance, LeaderType, ServiceMeta } from './types.js';
@@ -21,6 +23,8 @@ export interface ServiceSnapshot {
 
 export interface StateSnapshot {
   v: 1;
+  /** The raft index the state is as of, when the writer knew it (the server's snapshots carry it). */
+  index?: number;
   services: ServiceSnapshot[];
 }
 
@@ -45,19 +49,19 @@ export function snapshotOf(state: DiscoveryState): StateSnapshot {
 /** Rebuilds a state from {@link snapshotOf}'s value (e.g. after `JSON.parse`). Throws {@link SnapshotCodecError}. */
 export function restoreState(raw: unknown): DiscoveryState {
   if (!isObj(raw) || raw.v !== SNAPSHOT_VERSION || !Array.isArray(raw.services)) throw new SnapshotCodecError('not a version 1 snapshot');
-  const services = new Map<string, ServiceState>();
+  let services = SortedMap.empty<string, ServiceState>(compareStrings);
   for (const s of raw.services as unknown[]) {
     if (!isObj(s) || typeof s.name !== 'string' || typeof s.leader !== 'string' || !isObj(s.config) || !Array.isArray(s.instances)) {
       throw new SnapshotCodecError('malformed service');
     }
     if (services.has(s.name)) throw new SnapshotCodecError(`duplicate service ${JSON.stringify(s.name)}`);
-    const instances = new Map<string, Instance>();
+    let instances = InstanceMap.EMPTY;
     for (const i of s.instances as unknown[]) {
       const index = isObj(i) ? i.index : undefined;
       if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 1) throw new SnapshotCodecError('malformed instance');
       // Reuse the command decoder's checks for id/addr/proto/meta.
       const input = parseInstance(s.name, i);
-      instances.set(input.id, makeInstance(input, index));
+      instances = instances.set(makeInstance(input, index));
     }
     let meta: ServiceMeta | undefined;
     if (s.meta !== undefined) {
@@ -65,7 +69,7 @@ export function restoreState(raw: unknown): DiscoveryState {
       meta = makeMeta(s.meta.data === undefined ? null : s.meta.data, s.meta.index);
     }
     const leaderType: LeaderType = s.config.leader_type === 'manual' ? 'manual' : 'oldest';
-    services.set(s.name, { config: makeConfig({ leader_type: leaderType }), instances, leader: s.leader, meta });
+    services = services.set(s.name, { config: makeConfig({ leader_type: leaderType }), instances, leader: s.leader, meta });
   }
   return { services };
 }
@@ -73,18 +77,27 @@ export function restoreState(raw: unknown): DiscoveryState {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export function encodeSnapshot(state: DiscoveryState): Uint8Array {
-  return encoder.encode(JSON.stringify(snapshotOf(state)));
+/** The state as JSON bytes; with `index`, the raft index it is as of is recorded too. */
+export function encodeSnapshot(state: DiscoveryState, index?: number): Uint8Array {
+  const snap = snapshotOf(state);
+  return encoder.encode(JSON.stringify(index === undefined ? snap : { v: snap.v, index, services: snap.services }));
 }
 
 export function decodeSnapshot(bytes: Uint8Array): DiscoveryState {
+  return decodeSnapshotWithIndex(bytes).state;
+}
+
+/** {@link decodeSnapshot}, plus the raft index recorded by `encodeSnapshot(state, index)` (undefined if none). */
+export function decodeSnapshotWithIndex(bytes: Uint8Array): { state: DiscoveryState; index: number | undefined } {
   let raw: unknown;
   try {
     raw = JSON.parse(decoder.decode(bytes));
   } catch {
     throw new SnapshotCodecError('not JSON');
   }
-  return restoreState(raw);
+  const state = restoreState(raw);
+  const index = isObj(raw) && typeof raw.index === 'number' && Number.isSafeInteger(raw.index) && raw.index >= 0 ? raw.index : undefined;
+  return { state, index };
 }
 
 function parseInstance(service: string, raw: unknown): InstanceInput {

@@ -3,17 +3,21 @@
  *
  * Immutable with structural sharing: the reducer returns a new
  * `DiscoveryState` that shares every untouched `ServiceState` (and every
- * untouched instance) with the old one. Objects handed out (instances,
- * configs, metas) are frozen and may be kept by readers; `ServiceMeta.data`
- * is shared too and must not be mutated.
+ * untouched instance) with the old one. The maps are persistent trees
+ * (`SortedMap`, `InstanceMap`), so a command costs O(log n) in the number of
+ * services and of the service's instances, not a copy. Objects handed out
+ * (instances, configs, metas) are frozen and may be kept by readers;
+ * `ServiceMeta.data` is shared too and must not be mutated.
  */
 import type { InstanceInput } from './commands.js';
+import type { InstanceMap } from './instance-map.js';
+import { compareStrings, SortedMap } from './sorted-map.js';
 import type { Instance, ServiceConfig, ServiceMeta } from './types.js';
 
 export interface ServiceState {
   readonly config: Readonly<ServiceConfig>;
-  /** Live instances by id. */
-  readonly instances: ReadonlyMap<string, Instance>;
+  /** Live instances by id (a `ReadonlyMap`; iterates in index order). */
+  readonly instances: InstanceMap;
   /**
    * The leader's instance id, `''` for none. For `oldest` services it is
    * always the live instance with the lowest index; for `manual` services it
@@ -25,10 +29,11 @@ export interface ServiceState {
 }
 
 export interface DiscoveryState {
-  readonly services: ReadonlyMap<string, ServiceState>;
+  /** Services by name (a `ReadonlyMap`; iterates in name order). */
+  readonly services: SortedMap<string, ServiceState>;
 }
 
-export const EMPTY_STATE: DiscoveryState = Object.freeze({ services: new Map<string, ServiceState>() });
+export const EMPTY_STATE: DiscoveryState = Object.freeze({ services: SortedMap.empty<string, ServiceState>(compareStrings) });
 
 export function emptyState(): DiscoveryState {
   return EMPTY_STATE;
@@ -36,23 +41,12 @@ export function emptyState(): DiscoveryState {
 
 /** Service names, sorted. */
 export function serviceNames(state: DiscoveryState): string[] {
-  return [...state.services.keys()].sort();
+  return [...state.services.keys()];
 }
 
-const sorted = new WeakMap<ServiceState, readonly Instance[]>();
-
-/** A service's instances sorted by index (ties, which a valid log never has, by id). Cached per state object. */
+/** A service's instances sorted by index (ties, which a valid log never has, by id). Cached per instance map. */
 export function instancesOf(svc: ServiceState): readonly Instance[] {
-  let list = sorted.get(svc);
-  if (!list) {
-    list = Object.freeze([...svc.instances.values()].sort(byIndex));
-    sorted.set(svc, list);
-  }
-  return list;
-}
-
-export function byIndex(a: Instance, b: Instance): number {
-  return a.index - b.index || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return svc.instances.sorted();
 }
 
 /** The leader instance, if the leader id names a live instance. */

@@ -65,9 +65,13 @@ export interface DiscoveryBackend {
    * in index order, then `leader`, then `service_meta`, then `current`), each
    * part only if `kinds` includes it, then live events in commit order. Works
    * for a service that does not exist yet. `onEvent` is called synchronously
-   * in order; the caller must not block.
+   * in order; the caller must not block. Its `index`, when the backend knows
+   * it, is the raft index of the state the event belongs to: for replayed
+   * events the index the replayed state is as of, for a live event the index
+   * of the command that produced it (non-decreasing along a subscription).
+   * The HTTP API sends it as the SSE `id:` when asked (see `Discoverd-Event-Index`).
    */
-  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent) => void): Subscription;
+  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent, index?: number) => void): Subscription;
 
   // --- cluster ---
   /** Last applied raft index (the `Discoverd-Index` header). */

@@ -188,7 +188,7 @@ export class DiscoveryNode implements DiscoveryBackend {
   async setLeader(service: string, id: string): Promise<void> {
     return this.member('setLeader').setLeader(service, id);
   }
-  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent) => void, onEnd?: SubscriptionEnd): Subscription {
+  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent, index?: number) => void, onEnd?: SubscriptionEnd): Subscription {
     return this.member('subscribe').subscribe(service, kinds, onEvent, onEnd);
   }
 

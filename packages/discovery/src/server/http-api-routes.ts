@@ -49,6 +49,7 @@ export function addMemberRoutes(app: Hono, ctx: RoutesContext): void {
       clock: ctx.clock,
       keepAliveMs: ctx.keepAliveMs,
       bufferSize: ctx.streamBufferSize,
+      eventIds: wantsEventIds(c),
       logger: ctx.logger.child({ service: service(c) }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
@@ -202,4 +203,15 @@ function failure(c: Context, err: unknown, ctx: RoutesContext): Response {
   const leader = notLeader.leader || ctx.backend.leaderAddress();
   if (!leader) return serviceUnavailable(NO_KNOWN_LEADER);
   return goRedirect(c.req.method, redirectUrl(c.req.url, leader));
+}
+
+/**
+ * `Discoverd-Event-Index: true` asks for `id: <raft index>` lines in an event
+ * stream (an extension; the original never sends them).
+ */
+export const EVENT_INDEX_HEADER = 'Discoverd-Event-Index';
+
+function wantsEventIds(c: Context): boolean {
+  const v = (c.req.header(EVENT_INDEX_HEADER) ?? '').trim().toLowerCase();
+  return v !== '' && v !== 'false' && v !== '0';
 }

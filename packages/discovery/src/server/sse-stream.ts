@@ -4,6 +4,12 @@
  * one `data: <json>\n\n` frame per event (no `id:`/`event:` lines), and a
  * `:\n` keep-alive after `keepAliveMs` without a write.
  *
+ * Extension (opt-in, `eventIds`): each frame is preceded by `id: <raft
+ * index>`, the index of the state the event belongs to (see
+ * `DiscoveryBackend.subscribe`), so a reconnecting client can tell whether a
+ * server is behind what it has already seen. SSE parsers, the original's Go
+ * client included, ignore `id:` lines they do not use.
+ *
  * The snapshot the backend replays inside `subscribe()` is sent whatever its
  * size (as the original blocks on it). Live events are buffered per stream up
  * to `bufferSize` frames the client has not read yet; one more ends the
@@ -41,14 +47,17 @@ export interface EventStreamOptions {
   headers?: Record<string, string>;
   /** Ends the stream (cleanly) when it aborts, e.g. when the server closes. */
   signal?: AbortSignal;
+  /** Precede each frame with `id: <raft index>` when the backend gives one. Default false (the original's frames). */
+  eventIds?: boolean;
   logger?: Logger;
   /** Called once when the stream ends. */
   onClose?: (reason: StreamCloseReason) => void;
 }
 
-/** Formats one event as the original does. */
-export function formatEventFrame(e: DiscoveryEvent): string {
-  return `data: ${goJson(wireEvent(e))}\n\n`;
+/** Formats one event as the original does; with `id`, preceded by an `id:` line. */
+export function formatEventFrame(e: DiscoveryEvent, id?: number): string {
+  const data = `data: ${goJson(wireEvent(e))}\n\n`;
+  return id === undefined ? data : `id: ${id}\n${data}`;
 }
 
 const encoder = new TextEncoder();
@@ -103,7 +112,7 @@ class EventStreamSession {
   }
 
   subscribe(backend: Pick<DiscoveryBackend, 'subscribe'>, service: string, kinds: EventKindSet): void {
-    this.subscription = backend.subscribe(service, kinds, (e) => this.onEvent(e));
+    this.subscription = backend.subscribe(service, kinds, (e, index) => this.onEvent(e, this.options.eventIds ? index : undefined));
     const replay = this.snapshot ?? [];
     this.snapshot = undefined;
     if (this.closed) {
@@ -123,9 +132,9 @@ class EventStreamSession {
     }
   }
 
-  private onEvent(e: DiscoveryEvent): void {
+  private onEvent(e: DiscoveryEvent, id: number | undefined): void {
     if (this.closed) return;
-    const frame = formatEventFrame(e);
+    const frame = formatEventFrame(e, id);
     if (this.snapshot) {
       this.snapshot.push(frame);
       return;

@@ -17,10 +17,13 @@ import type { Subscription } from './backend.js';
 /** Called once when the server ends a subscription (shutdown, or the callback threw). */
 export type SubscriptionEnd = (reason: unknown) => void;
 
+/** A subscriber's callback: the event, and the raft index of the state it belongs to. */
+export type IndexedEventHandler = (e: DiscoveryEvent, index: number) => void;
+
 interface Subscriber {
   readonly service: string;
   readonly kinds: EventKindSet;
-  readonly onEvent: (e: DiscoveryEvent) => void;
+  readonly onEvent: IndexedEventHandler;
   readonly onEnd: SubscriptionEnd | undefined;
   /** The batch number current when it subscribed; it only gets later batches. */
   readonly batch: number;
@@ -34,21 +37,29 @@ export class SubscriptionHub {
   constructor(private readonly logger: Logger) {}
 
   /**
-   * Delivers `replay` to `onEvent` (synchronously), then registers it for
-   * live events of `service` whose kind is in `kinds`. If `onEvent` throws
-   * during the replay, nothing is registered and the error propagates.
+   * Delivers `replay` (the state as of raft index `replayIndex`) to `onEvent`
+   * (synchronously), then registers it for live events of `service` whose
+   * kind is in `kinds`. If `onEvent` throws during the replay, nothing is
+   * registered and the error propagates.
    */
-  add(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent) => void, replay: readonly DiscoveryEvent[], onEnd?: SubscriptionEnd): Subscription {
+  add(
+    service: string,
+    kinds: EventKindSet,
+    onEvent: IndexedEventHandler,
+    replay: readonly DiscoveryEvent[],
+    onEnd?: SubscriptionEnd,
+    replayIndex = 0,
+  ): Subscription {
     const sub: Subscriber = { service, kinds, onEvent, onEnd, batch: this.batch, closed: false };
-    for (const e of replay) onEvent(e);
+    for (const e of replay) onEvent(e, replayIndex);
     let set = this.byService.get(service);
     if (!set) this.byService.set(service, (set = new Set()));
     set.add(sub);
     return { close: () => this.remove(sub) };
   }
 
-  /** Delivers one applied command's events, in order. */
-  publish(events: readonly DiscoveryEvent[]): void {
+  /** Delivers one applied command's events (raft index `index`), in order. */
+  publish(events: readonly DiscoveryEvent[], index = 0): void {
     if (events.length === 0) return;
     const batch = ++this.batch;
     for (const e of events) {
@@ -57,7 +68,7 @@ export class SubscriptionHub {
       for (const sub of set) {
         if (sub.closed || sub.batch >= batch || !sub.kinds.has(e.kind)) continue;
         try {
-          sub.onEvent(e);
+          sub.onEvent(e, index);
         } catch (err) {
           this.logger.warn({ err, service: e.service }, 'subscriber callback threw; ending its subscription');
           this.end(sub, err);

@@ -123,9 +123,9 @@ export class DiscoveryStore implements DiscoveryBackend {
     // Wired before raft starts: entries may be applied as soon as it does.
     const fsm = new DiscoveryStateMachine({
       logger: log,
-      onEvents: (events) => {
+      onEvents: (events, index) => {
         for (const e of events) if (e.kind === 'down' && e.instance) heartbeats.forget(e.service, e.instance.id);
-        hub.publish(events);
+        hub.publish(events, index);
       },
     });
     const raft = await RaftNode.start<CommandResult>({
@@ -242,10 +242,10 @@ export class DiscoveryStore implements DiscoveryBackend {
    * of a stale state would end with a misleading `current`). `onEnd`, an
    * extension, is called if the server ends the subscription (shutdown).
    */
-  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent) => void, onEnd?: SubscriptionEnd): Subscription {
+  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent, index?: number) => void, onEnd?: SubscriptionEnd): Subscription {
     if (this.stopped || this.stopping) throw shuttingDown();
     if (!this.catchUp.isDone) throw catchingUp();
-    return this.hub.add(service, kinds, onEvent, replayEvents(this.fsm.state, service, kinds), onEnd);
+    return this.hub.add(service, kinds, onEvent, replayEvents(this.fsm.state, service, kinds), onEnd, this.fsm.index);
   }
 
   // ---- cluster ---------------------------------------------------------------

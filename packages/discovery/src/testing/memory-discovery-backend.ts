@@ -34,7 +34,7 @@ export function memoryDiscoveryBackend(store: MemoryDiscoveryStore, options: Mem
     deregister: async (service, id) => store.deregister(service, id),
     setMeta: async (service, write: MetaWrite) => store.setMeta(service, write),
     setLeader: async (service, id) => store.setLeader(service, id),
-    subscribe: (service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent) => void): Subscription => store.subscribe(service, kinds, onEvent),
+    subscribe: (service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent, index?: number) => void): Subscription => store.subscribe(service, kinds, onEvent),
     lastIndex: () => store.lastIndex,
     peers: () => {
       const a = address();

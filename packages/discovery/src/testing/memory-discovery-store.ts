@@ -41,7 +41,7 @@ export interface MetaWriteInput {
 
 interface Subscriber {
   kinds: EventKindSet;
-  onEvent: (e: DiscoveryEvent) => void;
+  onEvent: (e: DiscoveryEvent, index: number) => void;
   onEnd: (() => void) | undefined;
 }
 
@@ -150,12 +150,14 @@ export class MemoryDiscoveryStore {
    * `current`, each only if in `kinds`), then delivers live events
    * synchronously in commit order. `onEnd` runs if the store drops the
    * subscription (`disconnectAll`). Works for services that do not exist yet.
+   * `onEvent` gets each event's index (the replayed state's, or the command's).
    */
-  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent) => void, onEnd?: () => void): { close(): void } {
+  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent, index: number) => void, onEnd?: () => void): { close(): void } {
     const sub: Subscriber = { kinds, onEvent, onEnd };
     const svc = this.state.services.get(service);
+    const index = this.index;
     const send = (e: DiscoveryEvent) => {
-      if (kinds.has(e.kind)) onEvent(e);
+      if (kinds.has(e.kind)) onEvent(e, index);
     };
     if (svc) {
       for (const instance of instancesOf(svc)) send({ service, kind: 'up', instance });
@@ -193,7 +195,7 @@ export class MemoryDiscoveryStore {
     if (!out.result.ok) throw commandError(out.result);
     this.state = out.state;
     for (const e of out.events) {
-      for (const sub of [...(this.subscribers.get(e.service) ?? [])]) if (sub.kinds.has(e.kind)) sub.onEvent(e);
+      for (const sub of [...(this.subscribers.get(e.service) ?? [])]) if (sub.kinds.has(e.kind)) sub.onEvent(e, this.index);
     }
     return out.result.meta ? { meta: out.result.meta } : {};
   }

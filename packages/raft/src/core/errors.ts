@@ -13,13 +13,17 @@ export type DropReason =
   | 'forwarding-disabled'
   | 'transfer-in-progress'
   | 'not-a-member'
-  | 'uncommitted-size-limit';
+  | 'uncommitted-size-limit'
+  /** The driver refused to apply a forwarded copy that arrived after its dedup window had moved on. */
+  | 'stale';
 
 /**
  * A proposal was dropped: there is no leader to forward it to, forwarding is
  * disabled, a leadership transfer is in progress, the leader was removed from
- * the configuration, or the uncommitted tail is over its size limit. Safe to
- * retry (later, or on another node). `leader` is the current leader if known.
+ * the configuration, the uncommitted tail is over its size limit, or (reason
+ * `stale`, from `RaftNode`) it reached the log only after its origin's dedup
+ * window had moved past it, so it was not applied. Safe to retry (later, or on
+ * another node). `leader` is the current leader if known.
  */
 export class ProposalDroppedError extends FlynnError {
   readonly reason: DropReason;

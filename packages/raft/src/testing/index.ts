@@ -78,4 +78,4 @@ export { SafetyMonitor, hashBytes } from './simulator-safety.js';
 export type { IncarnationRecord } from './simulator-safety.js';
 export { LatencyStorage } from './simulator-storage.js';
 export { SimKvStateMachine, encodeSimCommand, decodeSimCommand } from './simulator-kv.js';
-export type { SimCommand } from './simulator-kv.js';
+export type { SimCommand, SimKvOptions } from './simulator-kv.js';

@@ -1,10 +1,12 @@
 /**
  * The simulator's state machine: the `KvStateMachine` behind per-client
- * sessions (Raft thesis §6.3). Raft applies a command at least once: a network
- * that duplicates a forwarded proposal makes the leader append it twice. A
- * session remembers each client's last sequence number and result, so a
- * duplicate (or an older command arriving late) changes nothing, which is
- * what the linearizability check assumes.
+ * sessions (Raft thesis §6.3). Raft appends a command at least once: a network
+ * that duplicates a forwarded proposal makes the leader append it twice.
+ * `RaftNode` applies it once (its proposal sessions), so a command seen again
+ * here is a driver bug and is reported through `onDuplicate` (the simulator
+ * records a violation). An older command arriving late (a client gave up on
+ * it and moved on) changes nothing, which is what the linearizability check
+ * assumes.
  *
  * The sessions are part of the replicated state: they go into snapshots and
  * into the state digest the safety monitor compares across nodes.
@@ -46,15 +48,25 @@ export function decodeSimCommand(data: Uint8Array): SimCommand {
 /** What a late, superseded command returns (nobody waits for it any more). */
 const STALE: KvResult = { op: 'get', value: undefined, mod: 0 };
 
+export interface SimKvOptions {
+  /** Called when a command (client, seq) is applied a second time. */
+  onDuplicate?: (client: number, seq: number, index: number) => void;
+}
+
 export class SimKvStateMachine implements StateMachine<KvResult> {
   readonly kv = new KvStateMachine();
   private sessions = new Map<number, Session>();
   private index = 0;
 
+  constructor(private readonly options: SimKvOptions = {}) {}
+
   apply(command: Uint8Array, meta: { index: number; term: number }): KvResult {
     const { client, seq, cmd } = decodeSimCommand(command);
     const session = this.sessions.get(client);
-    if (session && seq === session.seq) return session.result;
+    if (session && seq === session.seq) {
+      this.options.onDuplicate?.(client, seq, meta.index);
+      return session.result;
+    }
     if (session && seq < session.seq) return STALE;
     const result = this.kv.apply(encodeKvCommand(cmd), meta);
     this.sessions.set(client, { seq, result });

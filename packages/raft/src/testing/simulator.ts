@@ -168,7 +168,10 @@ export class Simulation {
       random: this.random,
       network: this.network,
       monitor: this.monitor,
-      createStateMachine: () => new SimKvStateMachine(),
+      createStateMachine: () =>
+        new SimKvStateMachine({
+          onDuplicate: (client, seq, index) => this.monitor.violate(`exactly-once: command c${client}.${seq} applied again at index ${index}`),
+        }),
       nodeOptions: { tickMs: 10, electionTicks: 10, snapshotEvery: 50, snapshotTrailing: 10, timeoutMs: 2_000, ...options.node },
       storageLatencyMs: options.storageLatencyMs ?? [0, 3],
       onEvent: (line) => this.trace(`  ${line}`),

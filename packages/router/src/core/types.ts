@@ -1,12 +1,15 @@
 /**
  * Router model (reference §7.3) and the contract between the router's control
  * side (route table, sources, backends, drain events) and its data path (the
- * HTTP/TCP proxies). Modules ADD here; never rename or remove.
+ * HTTP/TCP proxies). Field names are the original Flynn's JSON names: routes
+ * and events go over the wire as they are.
  */
 
 export interface Certificate {
   id?: string;
+  /** PEM certificate chain. */
   cert: string;
+  /** PEM private key. */
   key: string;
   routes?: string[];
 }
@@ -16,14 +19,19 @@ export interface HttpRoute {
   id: string;
   parent_ref?: string;
   service: string;
+  /** Host name, `*.suffix` (wildcard) or `*` (catch-all); matched case-insensitively. */
   domain: string;
-  /** Listener port; 0 = the default ports (80/443 and the router's configured HTTP/HTTPS ports). */
+  /** Listener port; 0 = the default ports (the router's configured default HTTP/HTTPS ports). */
   port?: number;
   /** Path prefix, default `/`, always starting and ending with `/` once normalised. */
   path?: string;
+  /** Send requests only to the service leader. */
   leader?: boolean;
+  /** Keep a client on one backend with the encrypted `_backend` cookie. */
   sticky?: boolean;
+  /** Count in-flight requests and emit `backend-drained` once a down backend has none. */
   drain_backends?: boolean;
+  /** Close the backend connection after every request instead of pooling it. */
   disable_keep_alives?: boolean;
   certificate?: Certificate;
   created_at?: string;
@@ -53,42 +61,14 @@ export interface Backend {
   job_id?: string;
 }
 
-/** What the data path gets for a request. */
-export interface HttpMatch {
-  route: HttpRoute;
-  /** Current backends (leader routes: only the leader); may be empty (→ 503). */
-  backends: readonly Backend[];
-}
-
-export interface TcpMatch {
-  route: TcpRoute;
-  backends: readonly Backend[];
-}
-
 /** Router events on `GET /events` (reference §7.5). */
 export type RouterEventType = 'set' | 'remove' | 'backend-up' | 'backend-down' | 'backend-drained';
+
+export const ROUTER_EVENT_TYPES: readonly RouterEventType[] = ['set', 'remove', 'backend-up', 'backend-down', 'backend-drained'];
 
 export interface RouterEvent {
   event: RouterEventType;
   route?: Route;
   backend?: Backend;
   error?: string;
-}
-
-/**
- * The control side as the data path sees it. Implemented by the route table +
- * backend registry; read on every request, so lookups must be O(labels + path
- * depth) and allocation-free where possible.
- */
-export interface RouterView {
-  /** `host` as sent (may carry a port, any case); `listenerPort` = the port the request came in on. */
-  matchHttp(host: string, path: string, listenerPort: number): HttpMatch | undefined;
-  matchTcp(port: number): TcpMatch | undefined;
-  /** SNI → certificate of the route for that domain (exact, then wildcard); undefined → default cert. */
-  certificateFor(serverName: string): Certificate | undefined;
-  /**
-   * Called by the proxy when a request to `backend` starts; the returned
-   * function is called exactly once when it ends. Drives drain events.
-   */
-  beginRequest(route: Route, backend: Backend): () => void;
 }

@@ -1,0 +1,57 @@
+/** Jobs (scheduler upserts, listing, kill through the host) and deployments (reference §5.3). */
+import { parseJobInput } from '../core/formation-input.js';
+import { asObject, str } from '../core/validate.js';
+import { getApp, setAppRelease } from '../data/apps.js';
+import { createDeployment, getDeployment, listDeployments } from '../data/deployments.js';
+import { getJob, listActiveJobs, listJobs, upsertJob } from '../data/jobs.js';
+import { getRelease } from '../data/releases.js';
+import { notFound, unavailable, validationError } from '../errors.js';
+import type { ApiDeps, ControllerApp } from './context.js';
+import { ok, param, readJson } from './context.js';
+
+export function mountJobRoutes(app: ControllerApp, deps: ApiDeps): void {
+  const { db } = deps;
+
+  app.get('/apps/:app/jobs', async (c) => c.json(await listJobs(db, (await getApp(db, param(c, 'app'))).id)));
+  app.get('/active-jobs', async (c) => c.json(await listActiveJobs(db)));
+  app.get('/apps/:app/jobs/:job', async (c) => {
+    const a = await getApp(db, param(c, 'app'));
+    const job = await getJob(db, param(c, 'job'));
+    if (job.app !== a.id) throw notFound('job');
+    return c.json(job);
+  });
+  app.put('/apps/:app/jobs/:job', async (c) => {
+    const input = parseJobInput(await readJson(c), param(c, 'job'));
+    const job = await db.tx(async (tx) => {
+      const a = await getApp(tx, param(c, 'app'));
+      if (input.app && input.app !== a.id) throw validationError('app', 'does not match the app in the path');
+      return upsertJob(tx, a.id, input);
+    });
+    return c.json(job);
+  });
+  app.delete('/apps/:app/jobs/:job', async (c) => {
+    const a = await getApp(db, param(c, 'app'));
+    const job = await getJob(db, param(c, 'job'));
+    if (job.app !== a.id) throw notFound('job');
+    if (!job.host_id) throw validationError('', 'cannot kill a job which has not been placed on a host');
+    if (!deps.hostClientFor) throw unavailable('no host client configured');
+    const host = await deps.hostClientFor(job.host_id);
+    await host.stopJob(job.id ?? `${job.host_id}-${job.uuid}`);
+    return ok(c);
+  });
+
+  app.post('/apps/:app/deploy', async (c) => {
+    const body = asObject(await readJson(c));
+    const releaseId = str(body, 'id') ?? str(body, 'release');
+    if (!releaseId) throw validationError('id', 'is required');
+    const deployment = await db.tx(async (tx) => {
+      const a = await getApp(tx, param(c, 'app'), { forUpdate: true });
+      const release = await getRelease(tx, releaseId).catch(() => undefined);
+      if (release && release.app_id !== a.id) throw validationError('', `could not find release with ID ${releaseId}`);
+      return createDeployment(tx, a, releaseId, setAppRelease);
+    });
+    return c.json(deployment);
+  });
+  app.get('/apps/:app/deployments', async (c) => c.json(await listDeployments(db, (await getApp(db, param(c, 'app'))).id)));
+  app.get('/deployments/:id', async (c) => c.json(await getDeployment(db, param(c, 'id'))));
+}

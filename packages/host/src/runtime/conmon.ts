@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { RuntimeError } from './runtime-error.js';
+import { TOOL_PATH } from './proc.js';
+
+export interface ConmonLaunch {
+  conmonPath: string;
+  runtimePath: string;
+  runtimeArgs: readonly string[];
+  cid: string;
+  bundle: string;
+  /** Where the runtime writes the container's init pid. */
+  pidFile: string;
+  conmonPidFile: string;
+  /** conmon writes `<exitDir>/<cid>` with the exit status (128+N for signal N) after draining the log. */
+  exitDir: string;
+  /** k8s-file log of stdout/stderr. */
+  logPath: string;
+  stdin: boolean;
+  tty: boolean;
+}
+
+/** conmon's argv for {@link ConmonLaunch}. Pure. */
+export function conmonArgs(l: ConmonLaunch): string[] {
+  const args = ['--api-version', '1', '-c', l.cid, '-u', l.cid, '-n', l.cid, '-r', l.runtimePath, '-b', l.bundle, '-p', l.pidFile];
+  args.push('--exit-dir', l.exitDir, '-l', `k8s-file:${l.logPath}`, '--conmon-pidfile', l.conmonPidFile, '--log-level', 'error');
+  // --full-attach: the attach socket is <bundle>/attach (no symlink dir needed).
+  args.push('--full-attach', '--socket-dir-path', l.bundle);
+  for (const a of l.runtimeArgs) args.push('--runtime-arg', a);
+  if (l.stdin) args.push('-i');
+  if (l.tty) args.push('-t');
+  return args;
+}
+
+/**
+ * Starts conmon (which daemonises: its own session, re-parented away from
+ * the daemon) and waits until it has run `runtime create`: conmon reports
+ * `{"data": <pid>}` (or `{"data": -1, "message": …}`) on the sync pipe
+ * (`_OCI_SYNCPIPE`, fd 3). Resolves with the container's init pid.
+ */
+export function startConmon(l: ConmonLaunch): Promise<number> {
+  const child = spawn(l.conmonPath, conmonArgs(l), {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    env: { PATH: TOOL_PATH, _OCI_SYNCPIPE: '3' },
+  });
+  child.unref();
+  const sync = child.stdio[3] as Readable;
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  return new Promise<number>((resolve, reject) => {
+    let buf = '';
+    let settled = false;
+    const finish = (err: RuntimeError | undefined, pid?: number) => {
+      if (settled) return;
+      settled = true;
+      sync.destroy();
+      child.stderr!.destroy();
+      if (err) reject(err);
+      else resolve(pid!);
+    };
+    child.on('error', (e) => finish(new RuntimeError('FLYNN_HOST_RUNTIME_START', `cannot run conmon: ${e.message}`, { cause: e })));
+    sync.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl < 0) return;
+      finish(...parseSync(buf.slice(0, nl)));
+    });
+    sync.on('error', () => {});
+    sync.on('close', () => {
+      // Give conmon's stderr a moment to arrive: it explains early failures (bad flags).
+      setTimeout(() => finish(new RuntimeError('FLYNN_HOST_RUNTIME_START', `conmon exited without creating the container${stderr ? `: ${stderr.trim()}` : ''}`)), 20);
+    });
+  });
+}
+
+function parseSync(line: string): [RuntimeError | undefined, number?] {
+  let msg: { data?: unknown; message?: unknown };
+  try {
+    msg = JSON.parse(line) as typeof msg;
+  } catch {
+    return [new RuntimeError('FLYNN_HOST_RUNTIME_START', `conmon sent ${JSON.stringify(line.slice(0, 200))}`)];
+  }
+  if (typeof msg.data === 'number' && msg.data > 0) return [undefined, msg.data];
+  const why = typeof msg.message === 'string' ? msg.message.trim() : 'unknown error';
+  return [new RuntimeError('FLYNN_HOST_RUNTIME_START', `the OCI runtime could not create the container: ${why}`)];
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { oomCounterFile, parseOomKillCount, parseProcCgroup, parseProcStat } from './proc-stat.js';
+
+describe('parseProcStat', () => {
+  it('reads state, ppid, pgrp and start time, also with odd comms', () => {
+    const rest = 'S 1 4242 4242 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 987654 1000 100 18446744073709551615';
+    expect(parseProcStat(`4242 (sleep) ${rest}`)).toEqual({ pid: 4242, comm: 'sleep', state: 'S', ppid: 1, pgrp: 4242, startTime: 987654 });
+    expect(parseProcStat(`7 (a) (b c)) ${rest}`)?.comm).toBe('a) (b c)');
+    expect(parseProcStat(`7 (a) (b c)) ${rest}`)?.startTime).toBe(987654);
+    expect(parseProcStat('garbage')).toBeUndefined();
+    expect(parseProcStat('1 (x) S 0')).toBeUndefined();
+  });
+});
+
+describe('cgroups', () => {
+  const v1 = '9:name=systemd:/\n8:pids:/flynn/c1\n4:memory:/process_api/abc/flynn/c1\n2:cpu,cpuacct:/flynn/c1\n0::/\n';
+  it('maps controllers to paths', () => {
+    const m = parseProcCgroup(v1);
+    expect(m.get('memory')).toBe('/process_api/abc/flynn/c1');
+    expect(m.get('cpuacct')).toBe('/flynn/c1');
+    expect(m.get('')).toBe('/');
+  });
+
+  it('finds the OOM counter file on v1/hybrid and v2', () => {
+    expect(oomCounterFile(v1, 'v1')).toBe('/sys/fs/cgroup/memory/process_api/abc/flynn/c1/memory.oom_control');
+    expect(oomCounterFile('0::/system.slice/flynn/c1\n', 'v2')).toBe('/sys/fs/cgroup/system.slice/flynn/c1/memory.events');
+    expect(oomCounterFile('0::/x\n', 'v1')).toBeUndefined();
+  });
+
+  it('reads the oom_kill counter of memory.oom_control and memory.events', () => {
+    expect(parseOomKillCount('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n')).toBe(2);
+    expect(parseOomKillCount('low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\noom_group_kill 0\n')).toBe(1);
+    expect(parseOomKillCount('oom_kill_disable 0\nunder_oom 0\n')).toBe(0);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * Parsers for the few /proc and cgroup files the drivers read.
+ */
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  /** R, S, D, Z (zombie), T, X… */
+  state: string;
+  ppid: number;
+  pgrp: number;
+  /** Field 22: start time in clock ticks since boot; with the pid it names one process for good. */
+  startTime: number;
+}
+
+/** Parses `/proc/<pid>/stat`. The comm may hold spaces and parentheses, so split at the last `)`. */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 2).trim().split(' ');
+  // rest[0] is field 3 (state); field N is rest[N - 3].
+  const state = rest[0];
+  const ppid = Number(rest[1]);
+  const pgrp = Number(rest[2]);
+  const startTime = Number(rest[19]);
+  if (!Number.isInteger(pid) || state === undefined || !Number.isFinite(startTime) || rest.length < 20) return undefined;
+  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, startTime };
+}
+
+/** `/proc/<pid>/cgroup` → controller → path (`''` is the cgroup v2 unified hierarchy). */
+export function parseProcCgroup(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const first = line.indexOf(':');
+    const second = line.indexOf(':', first + 1);
+    if (first < 0 || second < 0) continue;
+    const path = line.slice(second + 1);
+    for (const c of line.slice(first + 1, second).split(',')) out.set(c, path);
+  }
+  return out;
+}
+
+/**
+ * Where to read a container's OOM-kill counter, given its `/proc/<pid>/cgroup`
+ * and the host's layout: cgroup v1 (and hybrid: memory is a v1 controller)
+ * `memory.oom_control`, cgroup v2 `memory.events`.
+ */
+export function oomCounterFile(procCgroup: string, layout: 'v1' | 'v2', root = '/sys/fs/cgroup'): string | undefined {
+  const map = parseProcCgroup(procCgroup);
+  if (layout === 'v1') {
+    const p = map.get('memory');
+    return p === undefined ? undefined : `${root}/memory${p === '/' ? '' : p}/memory.oom_control`;
+  }
+  const p = map.get('');
+  return p === undefined ? undefined : `${root}${p === '/' ? '' : p}/memory.events`;
+}
+
+/**
+ * The `oom_kill` counter of `memory.oom_control` (v1, kernel ≥ 4.13) or
+ * `memory.events` (v2): both are `key value` lines. 0 when absent.
+ */
+export function parseOomKillCount(text: string): number {
+  const m = /^oom_kill (\d+)$/m.exec(text);
+  return m ? Number(m[1]) : 0;
+}

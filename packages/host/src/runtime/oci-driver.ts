@@ -1,0 +1,247 @@
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, posix } from 'node:path';
+import { noopLogger } from '@flynn-ts/core';
+import type { Logger } from '@flynn-ts/core';
+import type { ContainerHandle, ContainerSpec, RuntimeDriver } from '../contracts.js';
+import { detectCgroupLayout, oomCounterPath, ownMemoryCgroup } from './cgroups.js';
+import type { CgroupLayout } from './cgroups.js';
+import { startConmon } from './conmon.js';
+import { containerId } from './core/container-id.js';
+import { findCommandInRoot } from './core/rootfs-lookup.js';
+import { DirWatcher } from './dir-watcher.js';
+import { OciHandle } from './oci-handle.js';
+import { OciRuntimeCli, crunHybridWrapper } from './oci-runtime.js';
+import { buildOciConfig, DEFAULT_PATH } from './oci-spec.js';
+import { mountsUnder, ociPaths, parseOciState } from './oci-state.js';
+import type { OciJobState, OciPaths } from './oci-state.js';
+import { findExecutable, isSameProcess, processStartTime } from './proc.js';
+import { hostLookupFs, mountRootfs, unmount, unmountRootfs } from './rootfs.js';
+import { RuntimeError } from './runtime-error.js';
+import { readJson, readText, writeJsonAtomic } from './state-file.js';
+
+export interface OciDriverOptions {
+  /** Default `runc`. */
+  runtime?: 'runc' | 'crun';
+  /** Path of the runtime binary; default: `runtime` found on the standard PATH. */
+  runtimePath?: string;
+  /** The runtime's state root (`--root`); default `/run/flynn-ts/<runtime>`, apart from other users of runc. */
+  runtimeRoot?: string;
+  /** Default: `conmon` on the standard PATH. */
+  conmonPath?: string;
+  /**
+   * A static init run as each container's PID 1 (`tini -s -g --`); default
+   * `/usr/bin/tini-static`, else `/usr/bin/tini` (which is dynamically linked
+   * and so only works in images with a glibc). `false`: the job is PID 1.
+   */
+  initPath?: string | false;
+  /**
+   * Parent of every job's cgroup (`<parent>/<container id>`). Relative (the
+   * default `flynn`): under the daemon's own cgroup; absolute: from the
+   * cgroup root (e.g. `/flynn`, as the original).
+   */
+  cgroupParent?: string;
+  /** Capabilities of the job; default Docker's set (see DEFAULT_CAPABILITIES). */
+  capabilities?: readonly string[];
+  /** Perl for the stdin relay; default `perl` on the standard PATH (optional: only openStdin needs it). */
+  perlPath?: string;
+  logger?: Logger;
+  /** How often waiters re-check files when inotify is silent (ms). Default 1000. */
+  pollIntervalMs?: number;
+}
+
+interface DriverEnv {
+  runtime: OciRuntimeCli;
+  conmonPath: string;
+  initPath: string | undefined;
+  perlPath: string | undefined;
+  layout: CgroupLayout;
+  cgroupParent: string;
+  limitSwap: boolean;
+}
+
+/**
+ * Runs each job in an OCI container: runc (default) or crun, supervised by
+ * conmon. See DESIGN-runtime.md ("Drivers") for the bundle, rootfs, limits,
+ * OOM detection, stdin/tty and re-attach.
+ */
+export class OciDriver implements RuntimeDriver {
+  readonly name = 'oci';
+  private readonly logger: Logger;
+  private readonly pollMs: number;
+  private envPromise: Promise<DriverEnv> | undefined;
+
+  constructor(private readonly options: OciDriverOptions = {}) {
+    this.logger = options.logger ?? noopLogger;
+    this.pollMs = options.pollIntervalMs ?? 1000;
+  }
+
+  async start(spec: ContainerSpec): Promise<ContainerHandle> {
+    validateSpec(spec);
+    const env = await this.env();
+    const log = this.logger.child({ jobId: spec.jobId });
+    const cid = containerId(spec.jobId);
+    const paths = ociPaths(spec.stateDir);
+    await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
+    if ((await readText(paths.stateFile)) !== undefined) await this.teardown(spec.jobId, spec.stateDir, false);
+    await mkdir(paths.exitDir, { recursive: true });
+    await Promise.all([paths.log, paths.pidFile, paths.conmonPidFile, join(paths.exitDir, cid)].map((f) => rm(f, { force: true })));
+    const state: OciJobState = {
+      v: 1,
+      driver: 'oci',
+      jobId: spec.jobId,
+      cid,
+      runtimePath: env.runtime.path,
+      runtimeRoot: env.runtime.root,
+      pid: 0,
+      pidStart: 0,
+      conmonPid: 0,
+      conmonStart: 0,
+      tty: spec.tty,
+      stdin: spec.stdin,
+    };
+    await writeJsonAtomic(paths.stateFile, state);
+
+    await mountRootfs({ scratch: paths.scratch, rootfs: paths.rootfs, lowerDirs: spec.lowerDirs!, sizeBytes: spec.tempDiskBytes });
+    try {
+      await this.checkCommand(spec, paths);
+      const config = buildOciConfig(spec, {
+        cgroupsPath: `${env.cgroupParent}/${cid}`,
+        ...(env.initPath === undefined ? {} : { initPath: env.initPath }),
+        ...(this.options.capabilities === undefined ? {} : { capabilities: this.options.capabilities }),
+        limitSwap: env.limitSwap,
+      });
+      await writeFile(join(paths.bundle, 'config.json'), JSON.stringify(config));
+      state.pid = await startConmon({
+        conmonPath: env.conmonPath,
+        runtimePath: env.runtime.path,
+        runtimeArgs: env.runtime.globalArgs(),
+        cid,
+        bundle: paths.bundle,
+        pidFile: paths.pidFile,
+        conmonPidFile: paths.conmonPidFile,
+        exitDir: paths.exitDir,
+        logPath: paths.log,
+        stdin: spec.stdin,
+        tty: spec.tty,
+      });
+      await env.runtime.start(cid);
+    } catch (err) {
+      log.warn({ err }, 'container start failed; rolling back');
+      await env.runtime.delete(cid).catch(() => false);
+      await unmountRootfs(paths).catch((e: unknown) => log.error({ err: e }, 'rollback: unmount failed'));
+      throw err;
+    }
+    state.pidStart = await processStartTime(state.pid);
+    state.conmonPid = Number((await readText(paths.conmonPidFile))?.trim() ?? 0) || 0;
+    state.conmonStart = await processStartTime(state.conmonPid);
+    const oomFile = await oomCounterPath(state.pid, env.layout);
+    if (oomFile !== undefined) state.oomFile = oomFile;
+    await writeJsonAtomic(paths.stateFile, state);
+    log.info({ pid: state.pid, cid, conmonPid: state.conmonPid }, 'container started');
+    return new OciHandle(state, { paths, pollMs: this.pollMs, logger: log, perlPath: env.perlPath });
+  }
+
+  async reattach(jobId: string, stateDir: string): Promise<ContainerHandle | null> {
+    const paths = ociPaths(stateDir);
+    const state = parseOciState(await readJson(paths.stateFile), jobId);
+    // pid 0: the daemon died while starting it; nothing to follow (cleanup() removes the rest).
+    if (!state || state.pid === 0) return null;
+    const exited = (await readText(join(paths.exitDir, state.cid))) !== undefined;
+    const alive = (await isSameProcess(state.conmonPid, state.conmonStart)) || (await isSameProcess(state.pid, state.pidStart));
+    if (!exited && !alive) return null;
+    const env = await this.env();
+    return new OciHandle(state, { paths, pollMs: this.pollMs, logger: this.logger.child({ jobId }), perlPath: env.perlPath });
+  }
+
+  async cleanup(jobId: string, stateDir: string): Promise<void> {
+    await this.teardown(jobId, stateDir, true);
+  }
+
+  /** Delete the container (killing what is left), unmount, and (when `removeDir`) remove the state dir. Idempotent. */
+  private async teardown(jobId: string, stateDir: string, removeDir: boolean): Promise<void> {
+    const paths = ociPaths(stateDir);
+    const state = parseOciState(await readJson(paths.stateFile).catch(() => undefined), jobId);
+    const env = await this.env();
+    const runtime = state ? new OciRuntimeCli(state.runtimePath, state.runtimeRoot) : env.runtime;
+    await runtime.delete(state?.cid ?? containerId(jobId));
+    if (state && state.conmonPid > 0) {
+      // conmon writes the exit file and leaves once the container is gone.
+      const watcher = new DirWatcher(paths.exitDir, 50);
+      for (let i = 0; i < 100 && (await isSameProcess(state.conmonPid, state.conmonStart)); i++) await watcher.next();
+      watcher.close();
+    }
+    await unmountRootfs(paths);
+    for (const mp of await mountsUnder(stateDir)) await unmount(mp);
+    const left = await mountsUnder(stateDir);
+    if (left.length > 0) throw new RuntimeError('FLYNN_HOST_RUNTIME_STATE', `still mounted under ${stateDir}: ${left.join(', ')}`);
+    if (removeDir) await rm(stateDir, { recursive: true, force: true });
+  }
+
+  /** Refuse a job whose command is not in its rootfs (with tini as PID 1 the runtime could not tell). */
+  private async checkCommand(spec: ContainerSpec, paths: OciPaths): Promise<void> {
+    const cwd = spec.workingDir ?? '/';
+    const found = await findCommandInRoot(paths.rootfs, spec.args[0]!, spec.env.PATH ?? DEFAULT_PATH, cwd, hostLookupFs);
+    if (found === undefined) throw new RuntimeError('FLYNN_HOST_RUNTIME_EXEC_NOT_FOUND', `${spec.args[0]}: executable not found in the container`);
+  }
+
+  private env(): Promise<DriverEnv> {
+    this.envPromise ??= this.resolveEnv();
+    this.envPromise.catch(() => (this.envPromise = undefined));
+    return this.envPromise;
+  }
+
+  private async resolveEnv(): Promise<DriverEnv> {
+    const o = this.options;
+    const kind = o.runtime ?? 'runc';
+    const need = async (what: string, given: string | undefined, name: string): Promise<string> => {
+      const p = given ?? (await findExecutable(name));
+      if (p === undefined) throw new RuntimeError('FLYNN_HOST_RUNTIME_START', `oci driver needs ${what} (\`${name}\`) on the host`);
+      return p;
+    };
+    let runtimePath = await need('an OCI runtime', o.runtimePath, kind);
+    const runtimeRoot = o.runtimeRoot ?? `/run/flynn-ts/${kind}`;
+    const layout = await detectCgroupLayout();
+    if (kind === 'crun' && layout === 'hybrid') {
+      runtimePath = await crunHybridWrapper(runtimeRoot, runtimePath, { sh: await need('sh', undefined, 'sh'), unshare: await need('unshare', undefined, 'unshare') });
+    }
+    await mkdir(runtimeRoot, { recursive: true, mode: 0o700 });
+    let initPath: string | undefined;
+    if (o.initPath !== false) {
+      initPath = o.initPath ?? (await findExecutable('tini-static')) ?? (await findExecutable('tini'));
+      if (initPath === undefined) throw new RuntimeError('FLYNN_HOST_RUNTIME_START', 'oci driver needs an init (`tini-static`/`tini`) or initPath: false');
+    }
+    let cgroupParent = (o.cgroupParent ?? 'flynn').replace(/\/+$/, '');
+    // crun resolves relative cgroup paths from the root (runc: from its own cgroup); pin it to ours.
+    if (kind === 'crun' && !isAbsolute(cgroupParent)) cgroupParent = posix.join(await ownMemoryCgroup(layout), cgroupParent);
+    const perlPath = o.perlPath ?? (await findExecutable('perl'));
+    return {
+      runtime: new OciRuntimeCli(runtimePath, runtimeRoot),
+      conmonPath: await need('conmon', o.conmonPath, 'conmon'),
+      initPath,
+      perlPath,
+      layout,
+      cgroupParent,
+      limitSwap: await swapAccounting(layout),
+    };
+  }
+}
+
+async function swapAccounting(layout: CgroupLayout): Promise<boolean> {
+  const file = layout === 'v2' ? `/sys/fs/cgroup${await ownMemoryCgroup(layout)}/memory.swap.max` : '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes';
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function validateSpec(spec: ContainerSpec): void {
+  const bad = (msg: string) => new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', msg);
+  if (spec.args.length === 0 || spec.args[0] === '') throw bad('args must not be empty');
+  if (!spec.lowerDirs || spec.lowerDirs.length === 0) throw bad('the oci driver needs a rootfs: lowerDirs is empty');
+  if (!isAbsolute(spec.stateDir)) throw bad(`stateDir must be absolute: ${spec.stateDir}`);
+  if (!(spec.tempDiskBytes > 0)) throw bad('tempDiskBytes must be > 0');
+  for (const m of spec.mounts) if (!isAbsolute(m.target) || !isAbsolute(m.source)) throw bad(`mount paths must be absolute: ${m.source} → ${m.target}`);
+  if (spec.network.mode === 'netns' && !isAbsolute(spec.network.netnsPath)) throw bad(`netnsPath must be absolute: ${spec.network.netnsPath}`);
+}

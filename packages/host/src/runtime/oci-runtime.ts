@@ -1,0 +1,73 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execTool } from './exec.js';
+import { RuntimeError } from './runtime-error.js';
+
+/**
+ * The OCI runtime's command line (runc and crun share it): `--root <dir>`
+ * keeps our containers apart from anyone else's. `path` may be a wrapper
+ * script (crun on a hybrid cgroup host, see {@link crunHybridWrapper}).
+ */
+export class OciRuntimeCli {
+  constructor(
+    readonly path: string,
+    readonly root: string,
+  ) {}
+
+  /** Global args conmon must pass before `create`. */
+  globalArgs(): string[] {
+    return ['--root', this.root];
+  }
+
+  async start(cid: string): Promise<void> {
+    await execTool(this.path, [...this.globalArgs(), 'start', cid]);
+  }
+
+  async kill(cid: string, signal: number): Promise<void> {
+    await execTool(this.path, [...this.globalArgs(), 'kill', cid, String(signal)]);
+  }
+
+  /** `delete -f`: kills what is left and removes the container and its cgroup. True when it existed. */
+  async delete(cid: string): Promise<boolean> {
+    try {
+      await execTool(this.path, [...this.globalArgs(), 'delete', '-f', cid]);
+      return true;
+    } catch (err) {
+      if (/does not exist|not found|No such file/i.test(String((err as Error).message))) return false;
+      throw err;
+    }
+  }
+
+  /** The runtime's `status` of the container (`created`, `running`, `stopped`…), undefined when unknown to it. */
+  async status(cid: string): Promise<string | undefined> {
+    try {
+      const { stdout } = await execTool(this.path, [...this.globalArgs(), 'state', cid]);
+      const parsed = JSON.parse(stdout) as { status?: unknown };
+      return typeof parsed.status === 'string' ? parsed.status : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
+ * crun 1.8 refuses the hybrid cgroup layout (v1 controllers plus a cgroup2
+ * tree at /sys/fs/cgroup/unified). This wrapper runs every crun command in a
+ * private mount namespace where the unified tree is unmounted, so crun sees a
+ * plain v1 host. The container gets its own mount namespace anyway; nothing
+ * leaks back (private propagation). Written once under the runtime root.
+ */
+export async function crunHybridWrapper(dir: string, crunPath: string, tools: { sh: string; unshare: string }): Promise<string> {
+  for (const p of [crunPath, tools.sh, tools.unshare]) {
+    if (/['\n]/.test(p)) throw new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', `unsupported character in tool path ${p}`);
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, 'crun-hybrid');
+  const script = `#!${tools.sh}
+# Written by @flynn-ts/host: crun in a private mount namespace without /sys/fs/cgroup/unified.
+exec '${tools.unshare}' -m --propagation private -- '${tools.sh}' -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"' '${crunPath}' "$@"
+`;
+  await writeFile(path, script, { mode: 0o700 });
+  await chmod(path, 0o700);
+  return path;
+}

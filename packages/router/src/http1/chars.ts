@@ -1,0 +1,61 @@
+/**
+ * Character classes of RFC 9110/9112 as lookup tables, for the hand-rolled
+ * HTTP/1.1 parsers. Indexed by char code (latin1 strings: 0–255).
+ */
+
+/** tchar: the characters of a token (method, header name). */
+export const TCHAR = (() => {
+  const t = new Uint8Array(256);
+  const extra = "!#$%&'*+-.^_`|~";
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  for (const ch of extra) t[ch.charCodeAt(0)] = 1;
+  return t;
+})();
+
+/** field-value characters: VCHAR, obs-text, SP and HTAB (no CTLs, no DEL). */
+export const VALUE_CHAR = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0x20; c <= 0x7e; c++) t[c] = 1;
+  for (let c = 0x80; c <= 0xff; c++) t[c] = 1;
+  t[0x09] = 1;
+  return t;
+})();
+
+/** request-target characters: visible ASCII and obs-text (raw UTF-8 is accepted as bytes, as nginx does). */
+export const TARGET_CHAR = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0x21; c <= 0x7e; c++) t[c] = 1;
+  for (let c = 0x80; c <= 0xff; c++) t[c] = 1;
+  return t;
+})();
+
+/** True when `s[from, to)` is a non-empty token. */
+export function isToken(s: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) if (TCHAR[s.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+/** Case-insensitive comparison of `s[from, from + lower.length)` with an all-lower-case ASCII literal. */
+export function eqLower(s: string, from: number, to: number, lower: string): boolean {
+  const n = lower.length;
+  if (to - from !== n) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(from + i);
+    const l = lower.charCodeAt(i);
+    if (c !== l && (c | 0x20) !== l) return false;
+  }
+  return true;
+}
+
+/** Splits a comma-separated header value into lower-cased, trimmed, non-empty tokens. */
+export function lowerTokens(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const t = part.trim().toLowerCase();
+    if (t !== '') out.push(t);
+  }
+  return out;
+}

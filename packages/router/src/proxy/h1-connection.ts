@@ -1,0 +1,537 @@
+/**
+ * One client connection speaking HTTP/1.x (plain TCP, or TLS without h2):
+ * reads request heads (./http1), routes them, hands each request to the
+ * connection's {@link Exchange}, streams request and response bodies with
+ * backpressure (pause/resume on both sockets), keeps the connection alive
+ * between requests, serves pipelined requests one after another, and turns
+ * into a raw tunnel after a 101 (WebSocket or any `Upgrade`).
+ *
+ * States: Head (reading a request head; `buf` holds a partial head or
+ * pipelined bytes) → Body (request body still coming) → Wait (request sent,
+ * response pending or streaming) → Head again, or Tunnel, or Closed. See
+ * DESIGN.md.
+ */
+import type { Socket } from 'node:net';
+import { normalizeHost } from '../core/host.js';
+import { isReplayableMethod } from '../core/request-id.js';
+import { ChunkedScanner, MALFORMED, NEED_MORE } from '../http1/chunked-scanner.js';
+import { parseRequestHead, RequestHead } from '../http1/request-head.js';
+import type { ResponseHead } from '../http1/response-head.js';
+import { Exchange } from './exchange.js';
+import type { ExchangeDownstream } from './exchange.js';
+import { cannedResponse, downstreamResponseHead, upstreamRequestHead } from './forward-headers.js';
+import type { ForwardInfo } from './forward-headers.js';
+import type { ClientConnectionLike, ProxyContext } from './proxy-context.js';
+import { cookieValue, STICKY_COOKIE } from './sticky-cookie.js';
+
+export interface ListenerInfo {
+  /** The port requests arrive on (route matching, X-Forwarded-Port). */
+  port: number;
+  proto: 'http' | 'https';
+}
+
+const enum S {
+  Head,
+  Body,
+  Wait,
+  Tunnel,
+  Closed,
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** Pipelined or early bytes held while a request is in flight before the socket is paused. */
+const HOLD_LIMIT = 64 * 1024;
+/** A first response chunk up to this size is copied into one buffer with the head (one write). */
+const COALESCE_LIMIT = 16 * 1024;
+
+export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
+  private state = S.Head;
+  private buf: Buffer | null = null;
+  private pumping = false;
+  private readonly req = new RequestHead();
+  private readonly ex: Exchange;
+  private readonly fwd: ForwardInfo;
+  private slowSince = -1;
+  private requests = 0;
+  // request body
+  private chunked = false;
+  private remaining = 0;
+  private readonly scanner = new ChunkedScanner();
+  private pending: Buffer[] | null = null;
+  private pendingBytes = 0;
+  private upstreamReady = false;
+  private reqDone = true;
+  private resDone = true;
+  private closeAfter = false;
+  private clientEnded = false;
+  private pausedForUpstream = false;
+  private pausedForHold = false;
+  private awaitingDrain = false;
+  // access log
+  private status = 0;
+  private host = '';
+  private startedAt = 0;
+  private requestId: string | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    private readonly ctx: ProxyContext,
+    private readonly listener: ListenerInfo,
+    clientIp?: string,
+    initial?: Buffer,
+  ) {
+    this.ex = new Exchange(ctx, this);
+    const ip = clientIp ?? clientAddress(socket);
+    this.fwd = { proto: listener.proto, port: String(listener.port), clientIp: ip, startMs: 0, newRequestId: () => ctx.newRequestId() };
+    ctx.connections.add(this);
+    socket.setNoDelay?.(true);
+    socket.setTimeout(ctx.timeouts.headerMs);
+    socket.on('data', this.onData);
+    socket.on('end', this.onEnd);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+    socket.on('timeout', this.onTimeout);
+    socket.on('drain', this.onDrain);
+    if (initial !== undefined && initial.length > 0) this.onData(initial);
+  }
+
+  // ---- socket events ----
+
+  private readonly onData = (chunk: Buffer): void => {
+    switch (this.state) {
+      case S.Head:
+        this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+        this.pump();
+        return;
+      case S.Body:
+        this.feedBody(chunk, 0, chunk.length);
+        return;
+      case S.Wait:
+        this.hold(chunk);
+        return;
+      default:
+        return;
+    }
+  };
+
+  private readonly onEnd = (): void => {
+    this.clientEnded = true;
+    if (this.state === S.Head) this.closeGracefully();
+    else if (this.state === S.Body) this.destroy();
+  };
+
+  private readonly onError = (_err: Error): void => {
+    this.destroy();
+  };
+
+  private readonly onClose = (): void => {
+    const tunnel = this.state === S.Tunnel;
+    const wasActive = this.ex.active && !tunnel;
+    this.state = S.Closed;
+    this.ctx.connections.delete(this);
+    this.unmarkSlow();
+    if (wasActive) {
+      this.ex.abort();
+      this.status = 499;
+      this.logAccess();
+    }
+  };
+
+  private readonly onTimeout = (): void => {
+    if (this.state !== S.Head) return; // a request is in flight: the backend side has its own timeouts
+    if (this.buf !== null && this.buf.length > 0) this.reject(408);
+    else this.closeGracefully();
+  };
+
+  private readonly onDrain = (): void => {
+    if (this.awaitingDrain) {
+      this.awaitingDrain = false;
+      this.ex.conn?.resume();
+    }
+  };
+
+  // ---- ClientConnectionLike ----
+
+  drain(): void {
+    if (this.state === S.Head && (this.buf === null || this.buf.length === 0)) this.closeGracefully();
+    else this.closeAfter = true;
+  }
+
+  checkHeaderDeadline(deadline: number): void {
+    if (this.state === S.Head && this.slowSince >= 0 && this.slowSince <= deadline) this.reject(408);
+  }
+
+  destroy(): void {
+    if (this.state === S.Closed && this.socket.destroyed) return;
+    this.state = S.Closed;
+    this.socket.destroy();
+  }
+
+  // ---- request side ----
+
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    while (this.state === S.Head && this.buf !== null) {
+      const data = this.buf;
+      const idx = data.indexOf(CRLFCRLF);
+      if (idx === -1) {
+        if (data.length > this.ctx.maxHeaderBytes) this.reject(data.indexOf('\r\n') === -1 ? 414 : 431);
+        else this.markSlow();
+        break;
+      }
+      if (idx + 4 > this.ctx.maxHeaderBytes) {
+        this.reject(431);
+        break;
+      }
+      this.unmarkSlow();
+      this.buf = idx + 4 < data.length ? data.subarray(idx + 4) : null;
+      this.onHead(data.toString('latin1', 0, idx + 4));
+    }
+    this.pumping = false;
+    if (this.pausedForHold && this.state === S.Head) {
+      this.pausedForHold = false;
+      if (!this.pausedForUpstream) this.socket.resume();
+    }
+  }
+
+  private onHead(head: string): void {
+    const ctx = this.ctx;
+    const req = this.req;
+    this.startedAt = ctx.clock.monotonic();
+    this.requestId = undefined;
+    this.status = 0;
+    const bad = parseRequestHead(head, req);
+    this.host = req.host ?? '';
+    if (bad !== 0) return this.reject(bad);
+    if (++this.requests === 1) this.socket.setTimeout(ctx.timeouts.idleMs);
+    const host = req.host === undefined ? '' : normalizeHost(req.host);
+    if (host === undefined) return this.reject(400, 'invalid Host header');
+    const target = req.target.charCodeAt(0) === 0x2f ? req.target : routingTarget(req.target);
+    const entry = ctx.routes.matchHttp(host, this.listener.port, target);
+    if (entry === undefined) return this.respondLocally(404);
+    if (ctx.maxBodyBytes > 0 && req.contentLength > ctx.maxBodyBytes) return this.reject(413);
+    const route = entry.route;
+    const service = entry.data.service;
+    const backends = route.leader === true ? service.leader : service.all;
+    if (backends.length === 0) return this.respondLocally(503, undefined, ctx.error503Page);
+
+    const upgrade = req.connUpgrade && req.upgrade !== undefined;
+    this.fwd.startMs = ctx.clock.now();
+    const built = upstreamRequestHead(req, this.fwd, upgrade, route.disable_keep_alives === true, route.domain.includes('*') ? host : route.domain);
+    this.requestId = built.requestId;
+    const ex = this.ex;
+    ex.route = route;
+    ex.backends = backends;
+    ex.head = built.head;
+    ex.headRequest = req.method === 'HEAD';
+    ex.decodeBody = req.minor === 0;
+    ex.replayable = !req.hasBody && isReplayableMethod(req.method);
+    ex.noKeepAlive = route.disable_keep_alives === true;
+    ex.sticky = undefined;
+    if (route.sticky === true && req.cookie !== undefined && ctx.sticky !== undefined) {
+      const sealed = cookieValue(req.cookie, STICKY_COOKIE);
+      const addr = sealed === undefined ? undefined : ctx.sticky.open(sealed);
+      const t = addr === undefined ? undefined : service.get(addr);
+      if (t !== undefined && backends.includes(t)) ex.sticky = t;
+    }
+
+    this.reqDone = !req.hasBody;
+    this.resDone = false;
+    this.upstreamReady = false;
+    this.closeAfter = !req.keepAlive || ctx.draining || upgrade;
+    this.chunked = req.chunked;
+    this.remaining = req.contentLength > 0 ? req.contentLength : 0;
+    if (req.chunked) this.scanner.reset();
+    this.state = this.reqDone ? S.Wait : S.Body;
+    const rest = this.buf;
+    this.buf = null;
+    if (rest !== null) {
+      if (this.state === S.Body) this.feedBody(rest, 0, rest.length);
+      else this.hold(rest);
+    }
+    if ((this.state as S) !== S.Closed) ex.start();
+  }
+
+  private feedBody(data: Buffer, start: number, end: number): void {
+    let stop: number;
+    let done: boolean;
+    if (this.chunked) {
+      const r = this.scanner.scan(data, start, end);
+      if (r === MALFORMED) return this.bodyError(400);
+      if (this.ctx.maxBodyBytes > 0 && this.scanner.payload > this.ctx.maxBodyBytes) return this.bodyError(413);
+      done = r !== NEED_MORE;
+      stop = done ? r : end;
+    } else {
+      const n = Math.min(this.remaining, end - start);
+      this.remaining -= n;
+      stop = start + n;
+      done = this.remaining === 0;
+    }
+    if (stop > start) this.forwardBody(start === 0 && stop === data.length ? data : data.subarray(start, stop));
+    if (!done) return;
+    this.reqDone = true;
+    if (this.state === S.Body) this.state = S.Wait;
+    if (stop < end) this.hold(data.subarray(stop));
+    if (this.resDone) this.complete();
+  }
+
+  private forwardBody(chunk: Buffer): void {
+    const conn = this.ex.conn;
+    if (this.upstreamReady && conn !== null) {
+      if (!conn.write(chunk) && !this.pausedForUpstream) {
+        this.pausedForUpstream = true;
+        this.socket.pause();
+      }
+    } else if (this.ex.active || !this.resDone) {
+      (this.pending ??= []).push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes > HOLD_LIMIT && !this.pausedForUpstream) {
+        this.pausedForUpstream = true;
+        this.socket.pause();
+      }
+    }
+    // else: the response already went out (an error); the rest of the body is dropped and the connection closes.
+  }
+
+  /** Bytes after the current request (pipelined requests, or early tunnel data). */
+  private hold(chunk: Buffer): void {
+    this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
+    if (this.buf.length > HOLD_LIMIT && !this.pausedForHold) {
+      this.pausedForHold = true;
+      this.socket.pause();
+    }
+  }
+
+  private bodyError(status: number): void {
+    if (this.ex.responded) {
+      this.destroy();
+      return;
+    }
+    this.ex.abort();
+    this.reject(status);
+  }
+
+  // ---- ExchangeDownstream ----
+
+  requestReady(ex: Exchange): void {
+    this.upstreamReady = true;
+    const p = this.pending;
+    if (p !== null) {
+      this.pending = null;
+      this.pendingBytes = 0;
+      for (const c of p) ex.conn!.write(c);
+    }
+    if (this.pausedForUpstream) {
+      this.pausedForUpstream = false;
+      if (!this.pausedForHold) this.socket.resume();
+    }
+  }
+
+  drained(_ex: Exchange): void {
+    if (this.pausedForUpstream) {
+      this.pausedForUpstream = false;
+      if (!this.pausedForHold) this.socket.resume();
+    }
+  }
+
+  informational(_ex: Exchange, res: ResponseHead): void {
+    if (this.req.minor === 1) this.socket.write(res.head, 'latin1');
+  }
+
+  response(ex: Exchange, res: ResponseHead, buf: Buffer, start: number, end: number, complete: boolean): void {
+    this.status = res.status;
+    const minor = this.req.minor;
+    let close = this.closeAfter || this.ctx.draining;
+    const byClose = !complete && !res.chunked && res.contentLength < 0;
+    if (byClose || (res.chunked && minor === 0) || (!complete && res.contentLength < 0 && minor === 0)) close = true;
+    if (!this.reqDone) {
+      close = true;
+      ex.conn?.noReuse();
+    }
+    this.closeAfter = close;
+    const head = downstreamResponseHead(res, { clientMinor: minor, chunked: res.chunked && minor === 1, close, setCookie: ex.setCookieLine() });
+    const n = end - start;
+    if (n === 0) {
+      this.write(head, true);
+    } else if (n <= COALESCE_LIMIT) {
+      const out = Buffer.allocUnsafe(head.length + n);
+      out.write(head, 0, 'latin1');
+      buf.copy(out, head.length, start, end);
+      this.write(out, false);
+    } else {
+      this.socket.cork();
+      this.socket.write(head, 'latin1');
+      this.write(buf.subarray(start, end), false);
+      this.socket.uncork();
+    }
+  }
+
+  data(_ex: Exchange, buf: Buffer, start: number, end: number): void {
+    this.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end), false);
+  }
+
+  end(_ex: Exchange): void {
+    this.resDone = true;
+    this.logAccess();
+    if (this.reqDone || this.closeAfter) this.complete();
+  }
+
+  failed(_ex: Exchange, status: number, detail: string): void {
+    this.status = status;
+    this.resDone = true;
+    if (!this.reqDone) this.closeAfter = true;
+    this.logAccess();
+    const html = status === 503 ? this.ctx.error503Page : undefined;
+    this.write(cannedResponse(status, this.closeAfter, html === undefined ? detailFor(status, detail) : undefined, html), true);
+    if (this.state !== S.Closed && (this.reqDone || this.closeAfter)) this.complete();
+  }
+
+  aborted(_ex: Exchange, err: unknown): void {
+    this.ctx.logger.warn({ event: 'backend_failed_mid_response', err, host: this.host }, 'backend failed during the response');
+    this.resDone = true;
+    this.logAccess();
+    this.destroy();
+  }
+
+  upgrade(ex: Exchange, res: ResponseHead, up: Socket, rest: Buffer | undefined): void {
+    this.status = 101;
+    this.logAccess();
+    this.state = S.Tunnel;
+    const s = this.socket;
+    s.write(downstreamResponseHead(res, { clientMinor: 1, chunked: false, close: false, setCookie: ex.setCookieLine() }), 'latin1');
+    if (rest !== undefined) s.write(rest);
+    const early = this.buf;
+    this.buf = null;
+    if (early !== null) up.write(early);
+    s.removeListener('data', this.onData);
+    s.removeListener('end', this.onEnd);
+    s.removeListener('timeout', this.onTimeout);
+    s.removeListener('drain', this.onDrain);
+    s.setTimeout(0);
+    up.setNoDelay(true);
+    let closed = 0;
+    const onClosed = () => {
+      if (++closed === 2) ex.tunnelClosed();
+    };
+    up.on('error', () => s.destroy());
+    s.on('error', () => up.destroy());
+    up.on('close', () => {
+      s.destroy();
+      onClosed();
+    });
+    s.on('close', () => {
+      up.destroy();
+      onClosed();
+    });
+    s.pipe(up);
+    up.pipe(s);
+    if (this.pausedForHold || this.pausedForUpstream) {
+      this.pausedForHold = false;
+      this.pausedForUpstream = false;
+      s.resume();
+    }
+    up.resume();
+  }
+
+  // ---- helpers ----
+
+  private write(data: Buffer | string, latin1: boolean): void {
+    const ok = latin1 ? this.socket.write(data as string, 'latin1') : this.socket.write(data as Buffer);
+    if (!ok && this.ex.conn !== null && !this.awaitingDrain) {
+      this.awaitingDrain = true;
+      this.ex.conn.pause();
+    }
+  }
+
+  /** Both directions of the exchange are done: next request, or close. */
+  private complete(): void {
+    if (this.state === S.Closed || this.state === S.Tunnel) return;
+    if (this.closeAfter || this.clientEnded) {
+      this.closeGracefully();
+      return;
+    }
+    this.state = S.Head;
+    this.pump();
+  }
+
+  /** A local answer (404, 503) that may keep the connection. */
+  private respondLocally(status: number, detail?: string, html?: string): void {
+    const req = this.req;
+    const close = !req.keepAlive || req.hasBody || this.ctx.draining || this.clientEnded;
+    this.status = status;
+    this.logAccess();
+    this.socket.write(cannedResponse(status, close, detail, html), 'latin1');
+    if (close) this.closeGracefully();
+  }
+
+  /** An error answer that ends the connection (bad request, too large, timeout). */
+  private reject(status: number, detail?: string): void {
+    if (this.state === S.Closed) return;
+    this.status = status;
+    this.unmarkSlow();
+    if (this.startedAt > 0) this.logAccess();
+    if (!this.socket.destroyed && this.socket.writable) this.socket.write(cannedResponse(status, true, detail), 'latin1');
+    this.closeGracefully();
+  }
+
+  private closeGracefully(): void {
+    if (this.state === S.Closed) return;
+    this.state = S.Closed;
+    this.buf = null;
+    this.unmarkSlow();
+    this.socket.destroySoon();
+  }
+
+  private markSlow(): void {
+    if (this.slowSince >= 0) return;
+    this.slowSince = this.ctx.clock.monotonic();
+    this.ctx.slowHeads.add(this);
+  }
+
+  private unmarkSlow(): void {
+    if (this.slowSince < 0) return;
+    this.slowSince = -1;
+    this.ctx.slowHeads.delete(this);
+  }
+
+  private logAccess(): void {
+    const onAccess = this.ctx.onAccess;
+    if (onAccess === undefined) return;
+    const t = this.ex.target ?? undefined;
+    const record: Parameters<typeof onAccess>[0] = {
+      method: this.req.method,
+      host: this.host,
+      target: this.req.target,
+      status: this.status,
+      clientIp: this.fwd.clientIp,
+      durationMs: this.ctx.clock.monotonic() - this.startedAt,
+      proto: this.listener.proto,
+    };
+    if (t !== undefined) {
+      record.backend = t.addr;
+      record.service = t.service;
+    }
+    if (this.requestId !== undefined) record.requestId = this.requestId;
+    onAccess(record);
+  }
+}
+
+function detailFor(status: number, detail: string): string | undefined {
+  // 503 keeps the original's exact body ("Service Unavailable\n"); 502/504 say what went wrong.
+  return status === 503 ? undefined : detail;
+}
+
+/** The path of an absolute-form or asterisk-form request-target, for route matching. */
+function routingTarget(target: string): string {
+  if (target === '*') return '/';
+  const scheme = target.indexOf('://');
+  const slash = scheme === -1 ? -1 : target.indexOf('/', scheme + 3);
+  return slash === -1 ? '/' : target.slice(slash);
+}
+
+/** The client's IP without the IPv4-mapped prefix. */
+export function clientAddress(socket: Socket): string {
+  const a = socket.remoteAddress ?? '';
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}

@@ -1,0 +1,403 @@
+/**
+ * One TCP connection to a backend, speaking HTTP/1.1 as a client: writes the
+ * request the exchange built, parses the response head (./http1), follows the
+ * body framing (Content-Length, chunked, until close, none) and hands the
+ * bytes to its {@link UpstreamUser} as they arrive, then goes back to its
+ * target's idle pool when the backend lets it be reused.
+ *
+ * Event handlers are bound once per socket; nothing is allocated per request
+ * except the response head string.
+ */
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
+import { ChunkedScanner, MALFORMED, NEED_MORE } from '../http1/chunked-scanner.js';
+import { parseResponseHead, ResponseHead } from '../http1/response-head.js';
+import type { BackendTarget, PooledConnection } from './backend-target.js';
+
+/** Why an upstream exchange failed. */
+export const enum UpstreamFailure {
+  /** Could not connect (refused, unreachable, dial timeout): nothing was sent. */
+  Dial,
+  /** The connection closed or reset before any response byte arrived. */
+  Reset,
+  /** The response head was malformed or too large. */
+  BadResponse,
+  /** No response head within the response-header timeout. */
+  Timeout,
+  /** The connection failed after the response head was forwarded. */
+  MidResponse,
+}
+
+/** What an upstream connection reports to (implemented by the exchange). */
+export interface UpstreamUser {
+  /** Decode chunked response bodies (HTTP/2 and HTTP/1.0 clients) instead of passing the framing through. */
+  readonly decodeBody: boolean;
+  /** The request was a HEAD: the response has no body whatever its headers say. */
+  readonly headRequest: boolean;
+  upstreamConnected(conn: UpstreamConnection): void;
+  upstreamFailed(conn: UpstreamConnection, why: UpstreamFailure, err: unknown): void;
+  upstreamInformational(conn: UpstreamConnection, res: ResponseHead): void;
+  /**
+   * The final response head, with the first body bytes `buf[start, end)` (none
+   * when `start === end`) and whether the body is already complete.
+   */
+  upstreamResponse(conn: UpstreamConnection, res: ResponseHead, buf: Buffer, start: number, end: number, complete: boolean): void;
+  upstreamData(conn: UpstreamConnection, buf: Buffer, start: number, end: number): void;
+  upstreamEnd(conn: UpstreamConnection): void;
+  upstreamUpgrade(conn: UpstreamConnection, res: ResponseHead, rest: Buffer | undefined): void;
+  upstreamDrain(conn: UpstreamConnection): void;
+}
+
+export interface UpstreamSettings {
+  dialTimeoutMs: number;
+  /** Idle pooled connections are closed after this long; also the period of response-timeout checks. */
+  idleTimeoutMs: number;
+  responseHeaderTimeoutMs: number;
+  maxResponseHeadBytes: number;
+  maxIdlePerBackend: number;
+  /** Monotonic milliseconds. */
+  now(): number;
+}
+
+const enum Phase {
+  Connecting,
+  Idle,
+  Head,
+  Body,
+  Tunnel,
+  Closed,
+}
+
+const enum Mode {
+  None,
+  Length,
+  Chunked,
+  UntilClose,
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+export class UpstreamConnection implements PooledConnection {
+  readonly socket: Socket;
+  private phase = Phase.Connecting;
+  private user: UpstreamUser | null;
+  private partial: Buffer | null = null;
+  private readonly res = new ResponseHead();
+  private mode = Mode.None;
+  private remaining = 0;
+  private readonly scanner = new ChunkedScanner();
+  /** Whether this connection may be pooled after the current response. */
+  private reusable = true;
+  /** Response bytes seen for the current request. */
+  private received = 0;
+  private sentAt = 0;
+  /** Number of requests sent on this connection (>1 = reused). */
+  requests = 0;
+
+  constructor(
+    readonly target: BackendTarget,
+    user: UpstreamUser,
+    private readonly settings: UpstreamSettings,
+  ) {
+    this.user = user;
+    const s = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    this.socket = s;
+    s.setTimeout(settings.dialTimeoutMs);
+    s.on('connect', this.onConnect);
+    s.on('data', this.onData);
+    s.on('end', this.onEnd);
+    s.on('error', this.onError);
+    s.on('close', this.onClose);
+    s.on('timeout', this.onTimeout);
+    s.on('drain', this.onDrain);
+    this.scanner.onData = undefined;
+  }
+
+  /** Pool contract: still connected and idle. */
+  get usable(): boolean {
+    return this.phase === Phase.Idle && !this.socket.destroyed;
+  }
+
+  /** True once this connection has carried a request before the current one. */
+  get reused(): boolean {
+    return this.requests > 1;
+  }
+
+  /** Takes this idle connection for `user`'s request. */
+  assign(user: UpstreamUser): void {
+    this.user = user;
+    this.phase = Phase.Head;
+  }
+
+  /** Writes the request head (and starts the response-header clock). */
+  sendHead(head: string): boolean {
+    this.requests++;
+    this.received = 0;
+    this.reusable = true;
+    this.phase = Phase.Head;
+    this.sentAt = this.settings.now();
+    this.scanner.onData = this.user!.decodeBody ? this.onDecoded : undefined;
+    return this.socket.write(head, 'latin1');
+  }
+
+  write(chunk: Buffer | string): boolean {
+    return typeof chunk === 'string' ? this.socket.write(chunk, 'latin1') : this.socket.write(chunk);
+  }
+
+  /** The request will not be completed (client went away): this connection cannot be reused. */
+  abandon(): void {
+    this.user = null;
+    this.close();
+  }
+
+  /** Hands the socket over as a raw tunnel: no more parsing or pooling. */
+  detach(): Socket {
+    this.phase = Phase.Tunnel;
+    this.user = null;
+    const s = this.socket;
+    s.removeListener('data', this.onData);
+    s.removeListener('end', this.onEnd);
+    s.removeListener('error', this.onError);
+    s.removeListener('close', this.onClose);
+    s.removeListener('timeout', this.onTimeout);
+    s.removeListener('drain', this.onDrain);
+    s.setTimeout(0);
+    return s;
+  }
+
+  close(): void {
+    if (this.phase === Phase.Closed) return;
+    this.phase = Phase.Closed;
+    this.target.removeIdle(this);
+    this.socket.destroy();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  private readonly onConnect = (): void => {
+    this.phase = Phase.Head;
+    this.socket.setTimeout(this.settings.idleTimeoutMs);
+    this.user?.upstreamConnected(this);
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    const user = this.user;
+    if (user === null) {
+      // Bytes on an idle connection: the backend is confused; never reuse it.
+      this.close();
+      return;
+    }
+    this.received += chunk.length;
+    if (this.phase === Phase.Head) this.onHeadBytes(user, chunk);
+    else if (this.phase === Phase.Body) this.onBody(user, chunk, 0, chunk.length);
+  };
+
+  private onHeadBytes(user: UpstreamUser, chunk: Buffer): void {
+    let buf = this.partial === null ? chunk : Buffer.concat([this.partial, chunk]);
+    this.partial = null;
+    for (;;) {
+      const idx = buf.indexOf(CRLFCRLF);
+      if (idx === -1) {
+        if (buf.length > this.settings.maxResponseHeadBytes) return this.fail(user, UpstreamFailure.BadResponse, new Error('response head too large'));
+        this.partial = buf;
+        return;
+      }
+      const res = this.res;
+      if (!parseResponseHead(buf.toString('latin1', 0, idx + 4), res)) {
+        return this.fail(user, UpstreamFailure.BadResponse, new Error('malformed response head'));
+      }
+      const start = idx + 4;
+      const status = res.status;
+      if (status === 101) {
+        this.phase = Phase.Tunnel;
+        user.upstreamUpgrade(this, res, start < buf.length ? buf.subarray(start) : undefined);
+        return;
+      }
+      if (status < 200) {
+        user.upstreamInformational(this, res);
+        if (this.user !== user) return;
+        if (start >= buf.length) return;
+        buf = buf.subarray(start);
+        continue;
+      }
+      this.startBody(user, res, buf, start);
+      return;
+    }
+  }
+
+  private startBody(user: UpstreamUser, res: ResponseHead, buf: Buffer, start: number): void {
+    const status = res.status;
+    const end = buf.length;
+    if (!res.reusable) this.reusable = false;
+    let stop = start;
+    let complete = false;
+    if (user.headRequest || status === 204 || status === 304) {
+      this.mode = Mode.None;
+      complete = true;
+      if (start < end) this.reusable = false;
+    } else if (res.chunked) {
+      this.mode = Mode.Chunked;
+      this.scanner.reset();
+      if (user.decodeBody) {
+        // Decoded bodies go through upstreamData as the scanner finds them.
+        this.phase = Phase.Body;
+        user.upstreamResponse(this, res, buf, start, start, false);
+        if (this.user === user && start < end) this.onBody(user, buf, start, end);
+        return;
+      }
+      const r = start < end ? this.scanner.scan(buf, start, end) : NEED_MORE;
+      if (r === MALFORMED) return this.fail(user, UpstreamFailure.BadResponse, new Error(this.scanner.error));
+      if (r === NEED_MORE) stop = end;
+      else {
+        stop = r;
+        complete = true;
+        if (r < end) this.reusable = false;
+      }
+    } else if (res.contentLength >= 0) {
+      this.mode = Mode.Length;
+      const n = Math.min(res.contentLength, end - start);
+      stop = start + n;
+      this.remaining = res.contentLength - n;
+      complete = this.remaining === 0;
+      if (complete && stop < end) this.reusable = false;
+    } else {
+      this.mode = Mode.UntilClose;
+      this.reusable = false;
+      stop = end;
+    }
+    this.phase = complete ? Phase.Idle : Phase.Body;
+    user.upstreamResponse(this, res, buf, start, stop, complete);
+    if (complete && this.user === user) this.finish(user);
+  }
+
+  private onBody(user: UpstreamUser, buf: Buffer, start: number, end: number): void {
+    switch (this.mode) {
+      case Mode.Length: {
+        const n = Math.min(this.remaining, end - start);
+        this.remaining -= n;
+        if (n > 0) user.upstreamData(this, buf, start, start + n);
+        if (this.remaining === 0 && this.user === user) {
+          if (start + n < end) this.reusable = false;
+          this.finish(user);
+        }
+        return;
+      }
+      case Mode.Chunked: {
+        const r = this.scanner.scan(buf, start, end);
+        if (r === MALFORMED) return this.fail(user, UpstreamFailure.MidResponse, new Error(this.scanner.error));
+        const stop = r === NEED_MORE ? end : r;
+        if (!user.decodeBody && stop > start) user.upstreamData(this, buf, start, stop);
+        if (r !== NEED_MORE && this.user === user) {
+          if (r < end) this.reusable = false;
+          this.finish(user);
+        }
+        return;
+      }
+      case Mode.UntilClose:
+        user.upstreamData(this, buf, start, end);
+        return;
+      default:
+        this.reusable = false;
+        this.finish(user);
+    }
+  }
+
+  private readonly onDecoded = (buf: Buffer, start: number, end: number): void => {
+    this.user?.upstreamData(this, buf, start, end);
+  };
+
+  /** The response is complete: pool the connection if possible, then tell the user. */
+  private finish(user: UpstreamUser): void {
+    this.user = null;
+    this.partial = null;
+    if (this.reusable && this.target.live && this.target.idle.length < this.settings.maxIdlePerBackend && !this.socket.destroyed) {
+      this.phase = Phase.Idle;
+      this.target.idle.push(this);
+    } else {
+      this.phase = Phase.Closed;
+      this.socket.destroy();
+    }
+    user.upstreamEnd(this);
+  }
+
+  /** Marks the connection not reusable for this response (e.g. the request body was not fully sent). */
+  noReuse(): void {
+    this.reusable = false;
+  }
+
+  private fail(user: UpstreamUser, why: UpstreamFailure, err: unknown): void {
+    this.user = null;
+    this.close();
+    user.upstreamFailed(this, why, err);
+  }
+
+  private readonly onEnd = (): void => {
+    const user = this.user;
+    if (user !== null && this.phase === Phase.Body && this.mode === Mode.UntilClose) {
+      this.reusable = false;
+      this.finish(user);
+      return;
+    }
+    this.lost(new Error('backend closed the connection'));
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.lost(err);
+  };
+
+  private readonly onClose = (): void => {
+    this.lost(new Error('connection closed'));
+  };
+
+  private lost(err: unknown): void {
+    const user = this.user;
+    const phase = this.phase;
+    if (phase === Phase.Tunnel) return;
+    this.user = null;
+    this.close();
+    if (user === null) return;
+    if (phase === Phase.Connecting) user.upstreamFailed(this, UpstreamFailure.Dial, err);
+    else if (phase === Phase.Head && this.received === 0) user.upstreamFailed(this, UpstreamFailure.Reset, err);
+    else if (phase === Phase.Head) user.upstreamFailed(this, UpstreamFailure.BadResponse, err);
+    else user.upstreamFailed(this, UpstreamFailure.MidResponse, err);
+  }
+
+  private readonly onTimeout = (): void => {
+    const user = this.user;
+    switch (this.phase) {
+      case Phase.Connecting:
+        this.user = null;
+        this.close();
+        user?.upstreamFailed(this, UpstreamFailure.Dial, new Error('dial timeout'));
+        return;
+      case Phase.Idle:
+        this.close();
+        return;
+      case Phase.Head: {
+        const waited = this.settings.now() - this.sentAt;
+        const limit = this.settings.responseHeaderTimeoutMs;
+        if (user !== null && waited >= limit) {
+          this.user = null;
+          this.close();
+          user.upstreamFailed(this, UpstreamFailure.Timeout, new Error('response header timeout'));
+        } else {
+          this.socket.setTimeout(Math.max(1, Math.min(this.settings.idleTimeoutMs, limit - waited)));
+        }
+        return;
+      }
+      default:
+        // Streaming a body or a tunnel: no timeout (the client side has its own).
+        return;
+    }
+  };
+
+  private readonly onDrain = (): void => {
+    this.user?.upstreamDrain(this);
+  };
+}

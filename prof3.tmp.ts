@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { buildBusyboxRootfs, testSpec, removeCgroupDirs } from './packages/host/test/runtime-fixtures.js';
+import { execTool } from './packages/host/src/runtime/exec.js';
+import { mountRootfs, unmountRootfs } from './packages/host/src/runtime/rootfs.js';
+import { startConmon } from './packages/host/src/runtime/conmon.js';
+import { buildOciConfig } from './packages/host/src/runtime/oci-spec.js';
+const dir = mkdtempSync('/tmp/prof-');
+const lower = buildBusyboxRootfs(dir + '/lower');
+const sd = dir + '/b'; mkdirSync(sd + '/exits', { recursive: true });
+await mountRootfs({ scratch: sd + '/scratch', rootfs: sd + '/bundle/rootfs', lowerDirs: [lower], sizeBytes: 16 << 20 });
+const spec = testSpec({ jobId: 'p', args: ['sleep', '100'], stateDir: sd, lowerDirs: [lower] });
+const T = async <X>(name: string, f: () => Promise<X>) => { const t = performance.now(); const x = await f(); const d = performance.now() - t; return [x, d] as const; };
+const res: Record<string, number[]> = {};
+const add = (k: string, v: number) => (res[k] ??= []).push(v);
+for (let i = 0; i < 8; i++) {
+  writeFileSync(sd + '/bundle/config.json', JSON.stringify(buildOciConfig(spec, { cgroupsPath: 'flynn-prof/c' + i, initPath: '/usr/bin/tini-static' })));
+  add('run -d', (await T('', () => new Promise<void>((res) => spawn('runc', ['--root', dir + '/root', 'run', '-d', '--bundle', sd + '/bundle', 'r' + i], { stdio: 'ignore' }).on('exit', () => res()))))[1]);
+  await execTool('runc', ['--root', dir + '/root', 'delete', '-f', 'r' + i]);
+  writeFileSync(sd + '/bundle/config.json', JSON.stringify(buildOciConfig(spec, { cgroupsPath: 'flynn-prof/d' + i, initPath: '/usr/bin/tini-static' })));
+  add('create', (await T('', () => execTool('runc', ['--root', dir + '/root', 'create', '--bundle', sd + '/bundle', '--pid-file', sd + '/x.pid', 'd' + i])))[1]);
+  add('start', (await T('', () => execTool('runc', ['--root', dir + '/root', 'start', 'd' + i])))[1]);
+  await execTool('runc', ['--root', dir + '/root', 'delete', '-f', 'd' + i]);
+  writeFileSync(sd + '/bundle/config.json', JSON.stringify(buildOciConfig(spec, { cgroupsPath: 'flynn-prof/e' + i, initPath: '/usr/bin/tini-static' })));
+  add('conmon', (await T('', () => startConmon({ conmonPath: '/usr/bin/conmon', runtimePath: '/usr/sbin/runc', runtimeArgs: ['--root', dir + '/root'], cid: 'e' + i, bundle: sd + '/bundle', pidFile: sd + '/c.pid', conmonPidFile: sd + '/conmon.pid', exitDir: sd + '/exits', logPath: sd + '/log', stdin: false, tty: false })))[1]);
+  add('start2', (await T('', () => execTool('runc', ['--root', dir + '/root', 'start', 'e' + i])))[1]);
+  await execTool('runc', ['--root', dir + '/root', 'delete', '-f', 'e' + i]);
+}
+for (const [k, v] of Object.entries(res)) console.log(k.padEnd(8), v.map(x => x.toFixed(0)).join(' '), ' median', [...v].sort((a,b)=>a-b)[4]!.toFixed(0));
+await unmountRootfs({ scratch: sd + '/scratch', rootfs: sd + '/bundle/rootfs' });
+await new Promise(r => setTimeout(r, 500));
+removeCgroupDirs('flynn-prof'); rmSync(dir, { recursive: true, force: true });
