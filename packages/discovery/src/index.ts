@@ -11,7 +11,7 @@ export type {
 export { ALL_KINDS, INSTANCE_KINDS, LEADER_KINDS } from './core/types.js';
 export { applyCommand } from './core/reducer.js';
 export type { ApplyOutput } from './core/reducer.js';
-export { encodeCommand, decodeCommand, parseCommand, CommandCodecError, COMMAND_VERSION } from './core/commands.js';
+export { encodeCommand, decodeCommand, parseCommand, toInstanceInput, CommandCodecError, COMMAND_VERSION } from './core/commands.js';
 export type {
   Command,
   CommandType,
@@ -32,10 +32,20 @@ export { SortedMap, compareStrings } from './core/sorted-map.js';
 export type { Compare } from './core/sorted-map.js';
 export { replayEvents, diffStates } from './core/replay.js';
 export { planExpiry, heartbeatKey } from './core/expiry.js';
-export { snapshotOf, restoreState, encodeSnapshot, decodeSnapshot, SnapshotCodecError, SNAPSHOT_VERSION } from './core/snapshot.js';
+export { snapshotOf, restoreState, encodeSnapshot, decodeSnapshot, decodeSnapshotWithIndex, SnapshotCodecError, SNAPSHOT_VERSION } from './core/snapshot.js';
 export type { StateSnapshot, ServiceSnapshot } from './core/snapshot.js';
 export { oldestInstanceId } from './core/leader.js';
-export { serviceNameProblem, protoProblem, addrProblem, metaProblem } from './core/validate.js';
+export {
+  serviceNameProblem,
+  protoProblem,
+  addrProblem,
+  metaProblem,
+  instanceProblem,
+  registrationProblem,
+  splitHostPort,
+} from './core/validate.js';
+export type { SplitHostPort } from './core/validate.js';
+export { instanceId } from './core/instance-id.js';
 export {
   DiscoveryError,
   commandError,
@@ -79,7 +89,7 @@ export {
   discoveryValidationError,
 } from './client/errors.js';
 export { LeaderFollower } from './client/leader-follower.js';
-export { instanceId, expandAddr } from './client/instance-id.js';
+export { expandAddr } from './client/expand-addr.js';
 export { updateMeta } from './client/update-meta.js';
 export { ServiceView } from './client/service-view.js';
 export { ServerList } from './client/server-list.js';

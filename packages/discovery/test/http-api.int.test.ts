@@ -9,7 +9,7 @@ import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
 import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
 import { createDiscoveryApi } from '../src/server/http-api.js';
-import { instanceId } from '../src/server/instance-id.js';
+import { instanceId } from '../src/core/instance-id.js';
 import { FakeBackend } from '../src/testing/fake-backend.js';
 
 const missing = missingRequirements({ commands: ['curl'] });

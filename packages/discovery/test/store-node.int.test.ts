@@ -15,7 +15,7 @@ import { FlynnError } from '@flynn-ts/core';
 import { waitFor } from '@flynn-ts/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscoveryNode } from '../src/server/discovery-node.js';
-import { expectedInstanceId } from '../src/server/store-validate.js';
+import { instanceId as expectedInstanceId } from '../src/core/instance-id.js';
 
 const nodes = new Map<string, DiscoveryNode>();
 const servers: Server[] = [];

@@ -230,7 +230,7 @@ describe('shipping logs to a logaggregator', () => {
     expectExactly(16_500);
   });
 
-  it('a slow receiver gets everything once: the host falls back to its files instead of buffering', async () => {
+  it('a slow receiver gets everything once: a connection that falls behind catches up from the files', async () => {
     const slowDir = await mkdtemp(join(tmpdir(), `flynn-logship-slow-${process.pid}-`));
     const slow = newManager(slowDir, 'host-slow', { maxBufferedRecords: 50 });
     try {

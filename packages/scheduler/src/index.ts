@@ -33,7 +33,7 @@ export { requestFor, formatMemory, formatCpu } from './core/resources.js';
 export { tagsMatch, formatTags } from './core/tags.js';
 export { stopOrder, chooseJobsToStop } from './core/stop-order.js';
 export { newJobId } from './core/job-id.js';
-export { restartBackoff, restartFor, RESTART_RESET_AFTER_MS } from './core/restart.js';
+export { restartBackoff, restartFor, nextRunAt, RESTART_RESET_AFTER_MS } from './core/restart.js';
 export type { RestartDecision, RestartOptions } from './core/restart.js';
 export { advance, canTransition, isUp, jobStateRank } from './core/job-state.js';
 export type { HostJobStatus, JobObservation } from './core/job-state.js';

@@ -8,6 +8,7 @@
  */
 import { parseEventQuery, parseId } from '../core/event-filter.js';
 import type { EventFilter } from '../core/event-filter.js';
+import { canonicalUuid } from '../core/validate.js';
 import { getApp } from '../data/apps.js';
 import { getEvent, listEvents } from '../data/events.js';
 import { notFound } from '../errors.js';
@@ -21,7 +22,8 @@ export function mountEventRoutes(app: ControllerApp, deps: ApiDeps): void {
   app.get('/events', async (c) => {
     const q = parseEventQuery((name) => c.req.query(name));
     const filter: EventFilter = {};
-    if (q.app) filter.appId = (await getApp(db, q.app)).id;
+    // A UUID is taken as is (events of deleted apps stay readable); a name must resolve.
+    if (q.app) filter.appId = canonicalUuid(q.app) ?? (await getApp(db, q.app)).id;
     if (q.objectTypes.length > 0) filter.objectTypes = q.objectTypes;
     if (q.objectId) filter.objectId = q.objectId;
     if ((c.req.header('accept') ?? '').includes('application/json')) {

@@ -90,7 +90,17 @@ export class EventHub implements SubscriptionSource {
   async subscribe(filter: EventFilter, options: SubscribeOptions = {}): Promise<EventSubscription> {
     if (this.closed) throw new Error('event hub closed');
     if (options.afterId !== undefined) return this.register(filter, { cursor: options.afterId, catchUp: true });
-    if (!options.past) return this.register(filter, { cursor: this.lastId, catchUp: false });
+    if (!options.past) {
+      // Live from now: skip what was committed before, even if not dispatched yet.
+      const sub = this.register(filter, { cursor: this.lastId, catchUp: false });
+      try {
+        sub.advanceTo(await latestEventId(this.db));
+      } catch (err) {
+        sub.close();
+        throw err;
+      }
+      return sub;
+    }
     if (!options.count) return this.register(filter, { cursor: 0, catchUp: true });
     const pending: ControllerEvent[] = [];
     const sub = this.register(filter, { cursor: 0, catchUp: true, initial: pending });

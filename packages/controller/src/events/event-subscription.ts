@@ -78,6 +78,11 @@ export class EventSubscription implements AsyncIterable<ControllerEvent> {
     return this.cursor;
   }
 
+  /** Skips everything up to `id` (a live start: events committed before the subscription). */
+  advanceTo(id: number): void {
+    if (id > this.cursor) this.cursor = id;
+  }
+
   /** Called by the hub, in id order, for every committed event. */
   push(event: ControllerEvent): void {
     if (this.closed || event.id <= this.cursor || !matchesEventFilter(event, this.filter)) return;

@@ -2,7 +2,7 @@ import { ManualClock, seededRandom } from '@flynn-ts/core/testing';
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DiscoveryClient } from './discovery-client.js';
-import { instanceId } from './instance-id.js';
+import { instanceId } from '../core/instance-id.js';
 
 const BASE = 'http://10.0.0.1:1111';
 const json = { headers: { 'content-type': 'application/json' } };

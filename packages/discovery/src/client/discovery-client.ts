@@ -25,7 +25,8 @@ import { DiscoveryClosedError, DiscoveryExistsError, isDiscoveryNotFound, mapHtt
 import type { ConflictKind } from './errors.js';
 import { HeartbeatLoop } from './heartbeater.js';
 import type { HeartbeatTransport, InstanceRegistration } from './heartbeater.js';
-import { checkProto, expandAddr, instanceId } from './instance-id.js';
+import { instanceId } from '../core/instance-id.js';
+import { checkProto, expandAddr } from './expand-addr.js';
 import { LeaderFollower, runLeaderCallback } from './leader-follower.js';
 import { ServerList } from './server-list.js';
 import type {

@@ -4,7 +4,14 @@
  * `DiscoveryEvent`s. The reconnect policy lives in ./watch.ts; this opens a
  * single connection (`sseStream` with `reconnect: false`, following 307s) and
  * reports how it ended: done when the server ended the body, an error
- * otherwise. A failed connection moves the server list past that server.
+ * otherwise. A failed connection, or one the watch found lagging, moves the
+ * server list past that server.
+ *
+ * Indexes: the request carries `Discoverd-Event-Index: true`, so our servers
+ * precede each frame with `id: <raft index>`; each event is reported with
+ * that index. A server that sends no ids (the original discoverd) gets the
+ * stream's `Discoverd-Index` header (the index before the replay was taken,
+ * so a lower bound) as the index of its `current`, and none for live events.
  */
 import { FlynnError, HttpError } from '@flynn-ts/core';
 import type { Clock, Logger, Random } from '@flynn-ts/core';
@@ -12,7 +19,7 @@ import { joinUrl, sseStream } from '@flynn-ts/core/http';
 import type { Dispatcher } from 'undici';
 import type { DiscoveryEvent, EventKind } from '../core/types.js';
 import type { ServerList } from './server-list.js';
-import type { WatchConnection, WatchConnector } from './watch.js';
+import type { WatchConnection, WatchConnector, WatchItem } from './watch.js';
 
 export interface SseConnectorOptions {
   servers: ServerList;
@@ -27,6 +34,9 @@ export interface SseConnectorOptions {
 
 const KINDS: ReadonlySet<string> = new Set<EventKind>(['up', 'update', 'down', 'leader', 'current', 'service_meta']);
 
+/** Asks our servers for `id: <raft index>` lines (see the server's `EVENT_INDEX_HEADER`). */
+const EVENT_INDEX_REQUEST = { 'Discoverd-Event-Index': 'true' } as const;
+
 /** Connects watches of `service` over SSE. */
 export function sseWatchConnector(service: string, options: SseConnectorOptions): WatchConnector {
   return () => connect(service, options);
@@ -40,19 +50,20 @@ export function isFatalStreamError(err: unknown): boolean {
 function connect(service: string, options: SseConnectorOptions): WatchConnection {
   const base = options.servers.current();
   const url = joinUrl(base, `/services/${encodeURIComponent(service)}`);
+  let headerIndex: number | undefined;
   const stream = sseStream(url, {
     reconnect: false,
     dispatcher: options.dispatcher,
     clock: options.clock,
     random: options.random,
     logger: options.logger,
-    ...(options.headers ? { headers: options.headers } : {}),
+    headers: { ...options.headers, ...EVENT_INDEX_REQUEST },
     onOpen: (info) => {
-      const peers = info.headers['discoverd-peers'];
-      options.onPeers?.(Array.isArray(peers) ? peers[0] : peers);
+      options.onPeers?.(headerValue(info.headers['discoverd-peers']));
+      headerIndex = parseIndex(headerValue(info.headers['discoverd-index']));
     },
   });
-  async function* events(): AsyncGenerator<DiscoveryEvent, void, undefined> {
+  async function* events(): AsyncGenerator<WatchItem, void, undefined> {
     try {
       for await (const msg of stream) {
         if (msg.event === 'error') {
@@ -60,7 +71,9 @@ function connect(service: string, options: SseConnectorOptions): WatchConnection
         }
         if (msg.event !== 'message') continue;
         const event = parseEvent(msg.data);
-        if (event.service === service) yield event;
+        if (event.service !== service) continue;
+        const index = parseIndex(msg.id) ?? (event.kind === 'current' ? headerIndex : undefined);
+        yield index === undefined ? { event } : { event, index };
       }
     } catch (err) {
       if (!isFatalStreamError(err)) options.servers.failover(base);
@@ -76,7 +89,18 @@ function connect(service: string, options: SseConnectorOptions): WatchConnection
       stream.close();
       void gen.return(undefined).catch(() => {});
     },
+    lagging: () => options.servers.failover(base),
   };
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A non-negative integer, or undefined. */
+export function parseIndex(v: string | undefined): number | undefined {
+  if (v === undefined || !/^\d{1,15}$/.test(v.trim())) return undefined;
+  return Number(v.trim());
 }
 
 /** Parses one `data:` payload; a malformed one ends the connection (the replay after reconnecting fills the gap). */

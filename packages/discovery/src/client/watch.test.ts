@@ -1,21 +1,30 @@
 import { ManualClock, seededRandom } from '@flynn-ts/core/testing';
 import { describe, expect, it } from 'vitest';
 import type { DiscoveryEvent, Instance } from '../core/types.js';
-import type { WatchConnection, WatchEngineOptions } from './watch.js';
+import type { WatchConnection, WatchEngineOptions, WatchItem } from './watch.js';
 import { createWatch } from './watch.js';
 
 /** A scripted connection: the test pushes events and ends or fails it. */
 class FakeConnection implements WatchConnection {
-  private queue: DiscoveryEvent[] = [];
+  private queue: WatchItem[] = [];
   private outcome: { error?: unknown } | undefined;
   private wake: (() => void) | undefined;
   closed = false;
+  laggingCalls = 0;
   private readonly gen = this.run();
 
+  /** Pushes events without an index. */
   push(...events: DiscoveryEvent[]): this {
-    this.queue.push(...events);
+    return this.pushAt(undefined, ...events);
+  }
+  /** Pushes events reported at raft index `index`. */
+  pushAt(index: number | undefined, ...events: DiscoveryEvent[]): this {
+    this.queue.push(...events.map((event) => (index === undefined ? { event } : { event, index })));
     this.wake?.();
     return this;
+  }
+  lagging(): void {
+    this.laggingCalls++;
   }
   end(): void {
     this.outcome = {};
@@ -29,10 +38,10 @@ class FakeConnection implements WatchConnection {
     this.closed = true;
     this.end();
   }
-  [Symbol.asyncIterator](): AsyncIterator<DiscoveryEvent> {
+  [Symbol.asyncIterator](): AsyncIterator<WatchItem> {
     return this.gen;
   }
-  private async *run(): AsyncGenerator<DiscoveryEvent, void, undefined> {
+  private async *run(): AsyncGenerator<WatchItem, void, undefined> {
     try {
       for (;;) {
         for (let e = this.queue.shift(); e; e = this.queue.shift()) yield e;
@@ -199,6 +208,67 @@ describe('createWatch', () => {
     await h.pump;
     expect((h.state().error as Error).message).toBe('stop');
     expect(h.conns[0]!.closed).toBe(true);
+  });
+
+  it('never goes back in time: a reconnect whose replay is behind what was seen is dropped unseen and retried', async () => {
+    const h = harness();
+    await flushMicrotasks();
+    h.conns[0]!.pushAt(10, up(1), up(2), leader(1), current);
+    h.conns[0]!.pushAt(12, down(1));
+    h.conns[0]!.pushAt(12, leader(2));
+    await flushMicrotasks();
+    expect(brief(h.seen)).toEqual(['up:id1', 'up:id2', 'leader:id1', 'current', 'down:id1', 'leader:id2']);
+    h.conns[0]!.end();
+    await flushMicrotasks();
+    await h.clock.advanceAsync(200);
+    await flushMicrotasks();
+    // A lagging follower replays the state as of index 11: id1 still up and leading.
+    h.conns[1]!.pushAt(11, up(1), up(2), leader(1), current);
+    await flushMicrotasks();
+    expect(brief(h.seen.slice(6))).toEqual([]); // nothing stale was emitted
+    expect(h.conns[1]!.laggingCalls).toBe(1);
+    expect(h.conns[1]!.closed).toBe(true);
+    await h.clock.advanceAsync(400);
+    await flushMicrotasks();
+    expect(h.conns).toHaveLength(3);
+    // Caught up (or another server): the same state as seen, so no events; then live ones again.
+    h.conns[2]!.pushAt(12, up(2), leader(2), current);
+    h.conns[2]!.pushAt(14, up(3));
+    await flushMicrotasks();
+    expect(brief(h.seen.slice(6))).toEqual(['up:id3']);
+    expect(h.conns[2]!.laggingCalls).toBe(0);
+    // A later reconnect at index 13 (below the live event's 14) is behind too.
+    h.conns[2]!.end();
+    await flushMicrotasks();
+    await h.clock.advanceAsync(200);
+    await flushMicrotasks();
+    h.conns[3]!.pushAt(13, up(2), leader(2), current);
+    await flushMicrotasks();
+    expect(h.conns[3]!.laggingCalls).toBe(1);
+    expect(brief(h.seen.slice(7))).toEqual([]);
+    h.watch.close();
+    await h.pump;
+  });
+
+  it('takes a replay at the index already seen, and connections that report no index as they are', async () => {
+    const h = harness();
+    await flushMicrotasks();
+    h.conns[0]!.pushAt(10, up(1), current);
+    h.conns[0]!.end();
+    await flushMicrotasks();
+    await h.clock.advanceAsync(200);
+    await flushMicrotasks();
+    h.conns[1]!.pushAt(10, up(1), up(2), current); // same index (an event with index 10 would not change it)
+    h.conns[1]!.end();
+    await flushMicrotasks();
+    await h.clock.advanceAsync(200);
+    await flushMicrotasks();
+    h.conns[2]!.push(up(2), current); // an older server type without indexes
+    await flushMicrotasks();
+    expect(brief(h.seen)).toEqual(['up:id1', 'current', 'up:id2', 'down:id1']);
+    expect(h.conns.map((c) => c.laggingCalls)).toEqual([0, 0, 0]);
+    h.watch.close();
+    await h.pump;
   });
 
   it('break in for-await closes the connection', async () => {

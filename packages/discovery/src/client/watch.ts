@@ -29,9 +29,16 @@
  *   a replay completes) and are retried forever, except errors `isFatal`
  *   accepts (the HTTP client: a 4xx answer), which end the iteration by
  *   throwing.
- * - Reconnecting to a *different* (lagging) server may replay an older state;
- *   its diff is then emitted like any other change. The HTTP client stays on
- *   the same server unless it fails, which keeps this rare.
+ * - Never back in time: the watch remembers the raft index of the newest
+ *   state it has shown (a replay's index, or a live event's commit index, as
+ *   the connection reports them: SSE `id:` lines with the
+ *   `Discoverd-Event-Index` extension, else the stream's `Discoverd-Index`
+ *   header for the replay). A reconnect whose replay is older than that (a
+ *   follower that lags behind the server the watch was on) is dropped
+ *   unseen: the connection is told (`lagging()`, which moves the HTTP client
+ *   to its next server) and the watch retries after a backoff until a
+ *   server has caught up. Connections that report no index are taken as
+ *   they are.
  */
 import { AbortedError, backoffDelay, noopLogger, onAbort } from '@flynn-ts/core';
 import type { BackoffOptions, Clock, Logger, Random } from '@flynn-ts/core';
@@ -40,10 +47,19 @@ import { ALL_KINDS } from '../core/types.js';
 import type { DiscoveryWatch } from './service-discovery.js';
 import { ServiceView } from './service-view.js';
 
+/** An event as a connection delivers it, with the raft index of the state it belongs to when known. */
+export interface WatchItem {
+  event: DiscoveryEvent;
+  /** For replayed events (at least for `current`): the index the replayed state is as of; for live events: their commit's. */
+  index?: number;
+}
+
 /** One connection to a service's all-kinds stream. Ending or throwing means disconnected. */
-export interface WatchConnection extends AsyncIterable<DiscoveryEvent> {
+export interface WatchConnection extends AsyncIterable<WatchItem> {
   /** Drops the connection; a pending `next()` must then settle (done or rejected). */
   close(): void;
+  /** The watch dropped this connection because its server is behind what the watch has seen. */
+  lagging?(): void;
 }
 
 /** Opens a new connection; `attempt` counts failed connections in a row (0 first). */
@@ -79,6 +95,8 @@ class ServiceWatch implements DiscoveryWatch {
   private conn: WatchConnection | undefined;
   private sentCurrent = false;
   private ended = false;
+  /** The raft index of the newest state shown to the caller (0: unknown). */
+  private seen = 0;
 
   constructor(
     readonly service: string,
@@ -121,14 +139,21 @@ class ServiceWatch implements DiscoveryWatch {
         let live = false;
         try {
           const snapshot: DiscoveryEvent[] = [];
-          for await (const event of conn) {
+          for await (const { event, index } of conn) {
             if (this.ctl.signal.aborted) break;
             if (live) {
+              if (index !== undefined && index > this.seen) this.seen = index;
               const out = this.view.applyLive(event);
               if (out && out.kind !== 'current') yield* this.emit([out]);
             } else if (event.kind === 'current') {
+              if (index !== undefined && index < this.seen) {
+                this.logger.info({ replayIndex: index, seenIndex: this.seen }, 'discovery watch: server is behind what the watch has seen; trying again');
+                conn.lagging?.();
+                break;
+              }
               live = true;
               failures = 0;
+              if (index !== undefined && index > this.seen) this.seen = index;
               yield* this.emit(this.view.reconcile(snapshot));
               if (!this.sentCurrent) {
                 this.sentCurrent = true;

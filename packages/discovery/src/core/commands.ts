@@ -21,6 +21,13 @@ export interface InstanceInput {
   meta?: Record<string, string>;
 }
 
+/** A clean copy of a registration (drops `index`, unknown fields and empty meta). */
+export function toInstanceInput(inst: { id: string; addr: string; proto: string; meta?: Readonly<Record<string, string>> }): InstanceInput {
+  const out: InstanceInput = { id: inst.id, addr: inst.addr, proto: inst.proto };
+  if (inst.meta && Object.keys(inst.meta).length > 0) out.meta = Object.fromEntries(Object.entries(inst.meta));
+  return out;
+}
+
 export interface InstanceRef {
   service: string;
   id: string;

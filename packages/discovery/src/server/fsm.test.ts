@@ -54,6 +54,24 @@ describe('DiscoveryStateMachine', () => {
     expect(fsm.snapshot()).toEqual(source.snapshot());
   });
 
+  it('tracks the raft index of its state: events carry it, snapshots record it, a restore takes it over', () => {
+    const indexes: number[] = [];
+    const source = new DiscoveryStateMachine({ onEvents: (_es, index) => indexes.push(index) });
+    expect(source.index).toBe(0);
+    apply(source, [addService('web'), addInstance('web', inst('a')), addInstance('web', inst('b'))], 7);
+    expect(indexes).toEqual([8, 9]);
+    expect(source.index).toBe(9);
+    const restored: number[] = [];
+    const fsm = new DiscoveryStateMachine({ onEvents: (_es, index) => restored.push(index) });
+    fsm.restore(source.snapshot());
+    expect(fsm.index).toBe(9);
+    expect(restored).toEqual([9]);
+    // A snapshot without an index (an older writer) keeps the index the machine had.
+    const legacy = new TextEncoder().encode(JSON.stringify({ v: 1, services: [] }));
+    fsm.restore(legacy);
+    expect(fsm.index).toBe(9);
+  });
+
   it('an empty snapshot restores the empty state', () => {
     const { fsm } = machine();
     apply(fsm, [addService('web')]);

@@ -24,7 +24,7 @@ import {
   wireInstance,
   wireMeta,
 } from './http-api-wire.js';
-import { instanceError, serviceNameError, splitHostPort } from './instance-id.js';
+import { instanceProblem, serviceNameProblem, splitHostPort } from '../core/validate.js';
 import { eventStreamResponse } from './sse-stream.js';
 
 export interface RoutesContext {
@@ -58,7 +58,7 @@ export function addMemberRoutes(app: Hono, ctx: RoutesContext): void {
     '/services/:service',
     route(async (c) => {
       const name = service(c);
-      const bad = serviceNameError(name);
+      const bad = serviceNameProblem(name);
       if (bad) return validationError(bad);
       requireJsonContentType(c.req.raw);
       await backend.addService(name, decodeServiceConfig(await body(c)));
@@ -68,7 +68,7 @@ export function addMemberRoutes(app: Hono, ctx: RoutesContext): void {
   app.delete(
     '/services/:service',
     route(async (c) => {
-      const bad = serviceNameError(service(c));
+      const bad = serviceNameProblem(service(c));
       if (bad) return validationError(bad);
       await backend.removeService(service(c));
       return emptyResponse();
@@ -101,7 +101,7 @@ export function addMemberRoutes(app: Hono, ctx: RoutesContext): void {
     '/services/:service/instances/:id',
     route(async (c) => {
       const inst = decodeInstance(await body(c));
-      const bad = instanceError(inst);
+      const bad = instanceProblem(inst);
       if (bad) return validationError(bad);
       await backend.register(service(c), inst);
       return emptyResponse();

@@ -1,6 +1,6 @@
 /** Shared by the HTTP API unit tests (not exported from the package). */
 import type { Hono } from 'hono';
-import { instanceId } from './instance-id.js';
+import { instanceId } from '../core/instance-id.js';
 
 export interface Answer {
   status: number;

@@ -9,7 +9,8 @@ export type { MembershipClient, HttpMembershipOptions } from './discovery-node-m
 export { SelfAddressedTransport } from './discovery-node-transport.js';
 export { DiscoveryStateMachine } from './fsm.js';
 export type { DiscoveryStateMachineOptions } from './fsm.js';
-export type { SubscriptionEnd } from './store-subscriptions.js';
+export type { SubscriptionEnd, IndexedEventHandler } from './store-subscriptions.js';
+export { EVENT_INDEX_HEADER } from './http-api-routes.js';
 export { createDiscoveryApi } from './http-api.js';
 export type { DiscoveryApiOptions } from './http-api.js';
 export { createProxyApi, isProxyLocal, NO_KNOWN_PEERS } from './proxy.js';

@@ -59,6 +59,32 @@ describe('GET /services/:service (all kinds, always a stream)', () => {
     await body.cancel();
   });
 
+  it('with Discoverd-Event-Index: true, precedes each frame with id: <raft index> (replay: its state\'s; live: the command\'s)', async () => {
+    const { backend, open } = await setup();
+    const { res, body } = await open('/services/foo', { 'Discoverd-Event-Index': 'true' });
+    expect(res.headers.get('discoverd-index')).toBe('4');
+    const a = instance(A, 2);
+    const b = instance(B, 3);
+    const replay = await body.frames(5);
+    expect(replay).toEqual([
+      `id: 4\n${frame({ service: 'foo', kind: 'up', instance: a })}`,
+      `id: 4\n${frame({ service: 'foo', kind: 'up', instance: b })}`,
+      `id: 4\n${frame({ service: 'foo', kind: 'leader', instance: a })}`,
+      `id: 4\n${frame({ service: 'foo', kind: 'service_meta', service_meta: { data: { v: 1 }, index: 4 } })}`,
+      `id: 4\n${frame({ service: 'foo', kind: 'current' })}`,
+    ]);
+    await backend.deregister('foo', A.id);
+    expect((await body.frames(7)).slice(5)).toEqual([
+      `id: 5\n${frame({ service: 'foo', kind: 'down', instance: a })}`,
+      `id: 5\n${frame({ service: 'foo', kind: 'leader', instance: b })}`,
+    ]);
+    await body.cancel();
+    // `false` (or no header) keeps the original's frames.
+    const plain = await open('/services/foo', { 'Discoverd-Event-Index': 'false' });
+    expect((await plain.body.frames(1))[0]).toBe(frame({ service: 'foo', kind: 'up', instance: b }));
+    await plain.body.cancel();
+  });
+
   it('streams a service that does not exist yet, then its events', async () => {
     const { backend, open } = await setup();
     const { body } = await open('/services/later');

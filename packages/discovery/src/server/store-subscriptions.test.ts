@@ -16,6 +16,15 @@ describe('SubscriptionHub', () => {
     expect(got).toEqual(['up:r', 'up:x', 'up:z']);
   });
 
+  it('hands each event the raft index of its state: the replay\'s, then each command\'s', () => {
+    const hub = new SubscriptionHub(noopLogger);
+    const got: string[] = [];
+    hub.add('a', ALL_KINDS, (e, i) => got.push(`${e.kind}@${i}`), [up('a', 'r'), { service: 'a', kind: 'current' }], undefined, 7);
+    hub.publish([up('a', 'x'), lead('a')], 8);
+    hub.publish([up('a', 'y')], 9);
+    expect(got).toEqual(['up@7', 'current@7', 'up@8', 'leader@8', 'up@9']);
+  });
+
   it('close is idempotent and immediate, even mid-batch', () => {
     const hub = new SubscriptionHub(noopLogger);
     const got: string[] = [];

@@ -10,7 +10,7 @@ import type { DiscoveryEvent, EventKindSet, Instance } from '../core/types.js';
 import { ALL_KINDS } from '../core/types.js';
 import type { DiscoveryStoreOptions } from './store.js';
 import { DiscoveryStore } from './store.js';
-import { expectedInstanceId } from './store-validate.js';
+import { instanceId as expectedInstanceId } from '../core/instance-id.js';
 
 export const TTL = 1_000;
 export const TICK = 10;

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiscoveryEvent, EventKind } from '../core/types.js';
 import { INSTANCE_KINDS } from '../core/types.js';
 import { isMetaConflict } from '../client/errors.js';
-import { instanceId } from '../client/instance-id.js';
+import { instanceId } from '../core/instance-id.js';
 import type { ServiceDiscovery } from '../client/service-discovery.js';
 
 export interface DiscoveryClientHarness {

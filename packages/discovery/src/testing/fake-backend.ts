@@ -14,7 +14,7 @@ import type { DiscoveryBackend, MetaWrite, ReadOptions, Subscription } from '../
 interface Sub {
   service: string;
   kinds: EventKindSet;
-  onEvent: (e: DiscoveryEvent) => void;
+  onEvent: (e: DiscoveryEvent, index: number) => void;
   open: boolean;
 }
 
@@ -183,9 +183,11 @@ export class FakeBackend implements DiscoveryBackend {
     if (inst) this.emit({ service, kind: 'leader', instance: copy(inst) });
   }
 
-  subscribe(service: string, kinds: EventKindSet, onEvent: (e: DiscoveryEvent) => void): Subscription {
+  subscribe(service: string, kinds: EventKindSet, handler: (e: DiscoveryEvent, index: number) => void): Subscription {
+    const at = this.index;
+    const onEvent = (e: DiscoveryEvent) => handler(e, at);
     this.call('subscribe', service);
-    const sub: Sub = { service, kinds, onEvent, open: true };
+    const sub: Sub = { service, kinds, onEvent: handler, open: true };
     this.subs.add(sub);
     if (kinds.has('up')) for (const inst of this.sorted(service)) onEvent({ service, kind: 'up', instance: copy(inst) });
     const leader = this.leaderOf(service);
@@ -299,7 +301,7 @@ export class FakeBackend implements DiscoveryBackend {
 
   private emit(e: DiscoveryEvent): void {
     for (const sub of [...this.subs]) {
-      if (sub.open && sub.service === e.service && sub.kinds.has(e.kind)) sub.onEvent(e);
+      if (sub.open && sub.service === e.service && sub.kinds.has(e.kind)) sub.onEvent(e, this.index);
     }
   }
 }

@@ -13,6 +13,7 @@
  */
 import { systemClock } from '@flynn-ts/core';
 import type { Clock, Timer } from '@flynn-ts/core';
+import { toInstanceInput } from '../core/commands.js';
 import type { Command, InstanceInput } from '../core/commands.js';
 import type { ServiceMeta as StoredMeta } from '../core/types.js';
 import { commandError, validationError } from '../core/errors.js';
@@ -21,8 +22,7 @@ import { applyCommand } from '../core/reducer.js';
 import type { DiscoveryState } from '../core/state.js';
 import { emptyState, instancesOf, leaderOf, sameRegistration, serviceNames } from '../core/state.js';
 import type { DiscoveryEvent, EventKindSet, Instance, ServiceConfig } from '../core/types.js';
-import { addrProblem, metaProblem, protoProblem, serviceNameProblem } from '../core/validate.js';
-import { instanceId } from '../client/instance-id.js';
+import { registrationProblem, serviceNameProblem } from '../core/validate.js';
 
 export interface MemoryDiscoveryStoreOptions {
   /** Drives heartbeat times and expiry. Default the system clock. */
@@ -103,19 +103,11 @@ export class MemoryDiscoveryStore {
 
   /** Registers or heartbeats an instance: validates as the server does; unchanged re-registration only refreshes the TTL. */
   register(service: string, instance: InstanceInput): void {
-    const bad =
-      protoProblem(instance.proto) ??
-      addrProblem(instance.addr) ??
-      metaProblem(instance.meta) ??
-      (instance.id === instanceId(instance.proto, instance.addr) ? undefined : `discoverd: instance id is incorrect, expected ${instanceId(instance.proto, instance.addr)}`);
+    const bad = registrationProblem(instance);
     if (bad) throw validationError(bad);
     const svc = this.state.services.get(service);
     const known = svc?.instances.get(instance.id);
-    if (!known || !sameRegistration(known, instance)) {
-      const input: InstanceInput = { id: instance.id, addr: instance.addr, proto: instance.proto };
-      if (instance.meta && Object.keys(instance.meta).length > 0) input.meta = { ...instance.meta };
-      this.apply({ v: 1, type: 'add-instance', service, instance: input });
-    }
+    if (!known || !sameRegistration(known, instance)) this.apply({ v: 1, type: 'add-instance', service, instance: toInstanceInput(instance) });
     this.lastSeen.set(heartbeatKey(service, instance.id), this.clock.monotonic());
   }
 

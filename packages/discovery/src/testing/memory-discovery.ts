@@ -17,12 +17,13 @@
  */
 import { cryptoRandom, noopLogger } from '@flynn-ts/core';
 import type { BackoffOptions, Clock, Logger, Random } from '@flynn-ts/core';
-import type { DiscoveryEvent, Instance, ServiceMeta } from '../core/types.js';
+import type { Instance, ServiceMeta } from '../core/types.js';
 import { ALL_KINDS } from '../core/types.js';
 import { DiscoveryClosedError, isDiscoveryNotFound } from '../client/errors.js';
 import { HeartbeatLoop } from '../client/heartbeater.js';
 import type { HeartbeatTransport, InstanceRegistration } from '../client/heartbeater.js';
-import { checkProto, expandAddr, instanceId } from '../client/instance-id.js';
+import { checkProto, expandAddr } from '../client/expand-addr.js';
+import { instanceId } from '../core/instance-id.js';
 import { LeaderFollower, runLeaderCallback } from '../client/leader-follower.js';
 import type {
   AddServiceOptions,
@@ -39,7 +40,7 @@ import type {
   WatchOptions,
 } from '../client/service-discovery.js';
 import { updateMeta } from '../client/update-meta.js';
-import type { WatchConnection } from '../client/watch.js';
+import type { WatchConnection, WatchItem } from '../client/watch.js';
 import { createWatch } from '../client/watch.js';
 import type { DiscoveryBackend } from '../server/backend.js';
 import { memoryDiscoveryBackend } from './memory-discovery-backend.js';
@@ -227,7 +228,7 @@ export class MemoryDiscovery implements ServiceDiscovery {
 
   /** One "connection": a store subscription feeding a queue. */
   private connect(service: string): WatchConnection {
-    const queue: DiscoveryEvent[] = [];
+    const queue: WatchItem[] = [];
     let ended = false;
     let wake: (() => void) | undefined;
     const end = () => {
@@ -240,14 +241,14 @@ export class MemoryDiscovery implements ServiceDiscovery {
     const sub = this.store.subscribe(
       service,
       ALL_KINDS,
-      (e) => {
-        queue.push(e);
+      (event, index) => {
+        queue.push({ event, index });
         wake?.();
       },
       end,
     );
     this.connections.add(handle);
-    async function* events(): AsyncGenerator<DiscoveryEvent, void, undefined> {
+    async function* events(): AsyncGenerator<WatchItem, void, undefined> {
       try {
         for (;;) {
           for (let e = queue.shift(); e !== undefined; e = queue.shift()) yield e;

@@ -64,7 +64,7 @@ export interface FileLogManagerOptions {
 
 export class FileLogManager implements LogManager, ShipSource, SnapshotSource {
   readonly hostId: string;
-  readonly shipper: LogShipper | undefined;
+  private shipperInstance: LogShipper | undefined;
   private readonly dir: string;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -93,26 +93,39 @@ export class FileLogManager implements LogManager, ShipSource, SnapshotSource {
       maxBufferedRecords: options.maxBufferedRecords ?? 10_000,
       maxOpenFiles: options.maxOpenFiles ?? 256,
     };
-    if (options.discovery) {
-      this.shipper = new LogShipper({
-        maxBufferedRecords: this.o.maxBufferedRecords,
-        ...options.shipping,
-        source: this,
-        hostId: this.hostId,
-        clock: this.clock,
-        logger: this.logger,
-        ...(options.random ? { random: options.random } : {}),
-      });
-      this.shipper.followService(options.discovery, options.serviceName ?? 'logaggregator');
-    }
+    if (options.discovery) this.shipWith(options.discovery);
+  }
+
+  /** The shipper, once shipping started (`discovery` option or shipWith()). */
+  get shipper(): LogShipper | undefined {
+    return this.shipperInstance;
+  }
+
+  /**
+   * Starts shipping to every instance of `serviceName` (default the option,
+   * else `logaggregator`) in `discovery`, e.g. once discoverd became known
+   * (`POST /host/discoverd`). Further calls add more services to follow.
+   */
+  shipWith(discovery: ServiceDiscovery, serviceName = this.options.serviceName ?? 'logaggregator'): LogShipper {
+    this.shipperInstance ??= new LogShipper({
+      maxBufferedRecords: this.o.maxBufferedRecords,
+      ...this.options.shipping,
+      source: this,
+      hostId: this.hostId,
+      clock: this.clock,
+      logger: this.logger,
+      ...(this.options.random ? { random: this.options.random } : {}),
+    });
+    if (!this.closing) this.shipperInstance.followService(discovery, serviceName);
+    return this.shipperInstance;
   }
 
   /** Queues a line; it is written, published and shipped with the next flush. Ignored after close(). */
   write(line: LogLine): void {
     if (this.closing) return;
     this.pending.push(line);
-    if (this.pending.length >= this.o.maxPendingLines) void this.flush();
-    else this.flushTimer ??= this.clock.setTimer(this.o.flushMs, () => void this.flush());
+    if (this.pending.length >= this.o.maxPendingLines) this.flushInBackground();
+    else this.flushTimer ??= this.clock.setTimer(this.o.flushMs, () => this.flushInBackground());
   }
 
   /** Writes everything queued so far; resolves when it is in the files and published. */
@@ -122,7 +135,7 @@ export class FileLogManager implements LogManager, ShipSource, SnapshotSource {
     return this.serial(() => this.flushPending());
   }
 
-  /** Sequence number of the last flushed record (0 before any). */
+  /** Sequence number of the last flushed record (recovered from the files once anything ran; 0 before). */
   get cursor(): number {
     return this.flushedSeq;
   }
@@ -166,7 +179,7 @@ export class FileLogManager implements LogManager, ShipSource, SnapshotSource {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.flush();
-      await this.shipper?.close();
+      await this.shipperInstance?.close();
       this.feed.close();
       await this.serial(async () => {
         for (const w of this.writers.values()) await w.close().catch(() => undefined);
@@ -177,6 +190,10 @@ export class FileLogManager implements LogManager, ShipSource, SnapshotSource {
   }
 
   // ---------------------------------------------------------------- internals
+
+  private flushInBackground(): void {
+    this.flush().catch((err: unknown) => this.logger.error({ err }, 'log flush failed'));
+  }
 
   private serial<T>(op: () => Promise<T>): Promise<T> {
     const run = this.queue.then(op, op);

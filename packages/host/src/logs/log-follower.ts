@@ -48,7 +48,6 @@ export async function* followRecords(source: SnapshotSource, after: number, opti
   while (!signal?.aborted) {
     const snapOptions = options.appId === undefined ? { subscribe: { maxBuffered: options.maxBuffered } } : { appId: options.appId, subscribe: { maxBuffered: options.maxBuffered } };
     const snap = await source.snapshot(snapOptions);
-    process.stderr.write(`SNAP after=${last} flushed=${snap.flushedSeq}\n`);
     try {
       for await (const batch of replaySnapshot(snap, last, snap.flushedSeq)) {
         if (signal?.aborted) return;
@@ -67,7 +66,6 @@ export async function* followRecords(source: SnapshotSource, after: number, opti
         yield fresh;
         last = fresh[fresh.length - 1]!.seq;
       }
-      process.stderr.write(`LIVE-END overflowed=${sub.overflowed}\n`);
       if (!sub.overflowed) return; // closed (source shut down) or aborted
     } finally {
       await snap.close();

@@ -88,8 +88,12 @@ function harness() {
   };
   const discovery = new MemoryDiscovery({ clock, random: seededRandom(3) });
   const shipper = new LogShipper({ source, hostId: 'host1', clock, random: seededRandom(1), dial, fetchCursor, backoff: { initialMs: 100, maxMs: 1000, jitter: 'none' } });
+  // Lets every pending promise chain run (no time passes: the clock is manual).
   const settle = async () => {
-    for (let i = 0; i < 5; i++) await flushMicrotasks(20);
+    for (let i = 0; i < 10; i++) {
+      await flushMicrotasks(20);
+      await new Promise<void>((r) => setImmediate(r));
+    }
   };
   return {
     clock,

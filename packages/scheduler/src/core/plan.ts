@@ -33,62 +33,76 @@ export interface PlanOptions {
   random: Random;
 }
 
-const SEP = '\u0000';
-const formationKey = (app: string, release: string) => `${app}${SEP}${release}`;
+const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export function plan(desired: readonly Formation[], view: ClusterView, opts: PlanOptions): Action[] {
   const ctx = new PlanContext(opts.now, opts.random, new HostLedger(view, opts.random));
-  const formations = new Map<string, Formation>();
-  for (const f of desired) formations.set(formationKey(f.app, f.release), f);
-
-  const groups = new Map<string, Map<string, JobView[]>>(); // formation key → type → live jobs
-  const activeReleases = new Map<string, Set<string>>(); // app → releases with starting/up jobs
-  // Sorted by id, so nothing downstream depends on the order of the view.
-  for (const job of [...view.jobs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    if (job.hostId !== undefined && (isLive(job.state) || job.state === 'stopping') && ctx.ledger.isGone(job.hostId)) {
-      ctx.actions.push({ kind: 'lost', jobId: job.id, hostId: job.hostId, app: job.app, release: job.release, type: job.type });
-      continue;
-    }
-    if (job.oneOff === true || !isLive(job.state)) continue;
-    if (job.state === 'starting' || job.state === 'up') {
-      const set = activeReleases.get(job.app) ?? new Set<string>();
-      set.add(job.release);
-      activeReleases.set(job.app, set);
-    }
-    const key = formationKey(job.app, job.release);
-    if (!formations.has(key)) continue;
-    let byType = groups.get(key);
-    if (!byType) groups.set(key, (byType = new Map()));
-    const list = byType.get(job.type);
-    if (list) list.push(job);
-    else byType.set(job.type, [job]);
+  const formations = new Map<string, Map<string, Formation>>(); // app → release → formation (last wins)
+  for (const f of desired) {
+    let releases = formations.get(f.app);
+    if (!releases) formations.set(f.app, (releases = new Map()));
+    releases.set(f.release, f);
   }
+  const { groups, activeReleases } = groupJobs(ctx, formations, view);
 
   const placements: GroupPlacement[] = [];
-  for (const key of [...formations.keys()].sort()) {
-    const f = formations.get(key)!;
-    const byType = groups.get(key) ?? new Map<string, JobView[]>();
-    const types = new Set([...Object.keys(f.processes), ...byType.keys()]);
-    for (const type of [...types].sort()) {
-      const jobs = byType.get(type) ?? [];
-      const count = desiredCount(f, type, jobs, activeReleases, ctx);
-      const spec = f.types[type];
-      const g: GroupInput = {
-        formation: f,
-        type,
-        count,
-        jobs,
-        request: spec ? requestFor(spec.resources) : { invalid: `release ${f.release} has no process type "${type}"` },
-        priority: spec?.omni === true ? 0 : f.appMeta?.[META_SYSTEM_APP] === 'true' ? 1 : 2,
-      };
-      const p = spec?.omni === true ? decideOmni(ctx, g) : decideSpread(ctx, g);
-      if (p) placements.push(p);
+  for (const app of [...formations.keys()].sort()) {
+    const releases = formations.get(app)!;
+    for (const release of [...releases.keys()].sort()) {
+      const f = releases.get(release)!;
+      const byType = groups.get(f) ?? new Map<string, JobView[]>();
+      for (const type of [...new Set([...Object.keys(f.processes), ...byType.keys()])].sort()) {
+        const jobs = (byType.get(type) ?? []).sort(byId);
+        const spec = f.types[type];
+        const g: GroupInput = {
+          formation: f,
+          type,
+          count: desiredCount(f, type, jobs, activeReleases, ctx),
+          jobs,
+          request: spec ? requestFor(spec.resources) : { invalid: `release ${f.release} has no process type "${type}"` },
+          priority: spec?.omni === true ? 0 : f.appMeta?.[META_SYSTEM_APP] === 'true' ? 1 : 2,
+        };
+        const p = spec?.omni === true ? decideOmni(ctx, g) : decideSpread(ctx, g);
+        if (p) placements.push(p);
+      }
     }
   }
   // Array.prototype.sort is stable: equal priorities keep the app/release/type order.
   placements.sort((a, b) => a.priority - b.priority);
   for (const p of placements) p.place(ctx);
   return ctx.actions;
+}
+
+/**
+ * Emits `lost` for the jobs of gone hosts (by id), groups the other live
+ * formation jobs by formation and type, and notes which releases of each app
+ * have jobs starting or up.
+ */
+function groupJobs(ctx: PlanContext, formations: Map<string, Map<string, Formation>>, view: ClusterView) {
+  const groups = new Map<Formation, Map<string, JobView[]>>();
+  const activeReleases = new Map<string, Set<string>>();
+  const lost: JobView[] = [];
+  for (const job of view.jobs) {
+    if (job.hostId !== undefined && (isLive(job.state) || job.state === 'stopping') && ctx.ledger.isGone(job.hostId)) {
+      lost.push(job);
+      continue;
+    }
+    if (job.oneOff === true || !isLive(job.state)) continue;
+    if (job.state === 'starting' || job.state === 'up') {
+      const set = activeReleases.get(job.app);
+      if (set) set.add(job.release);
+      else activeReleases.set(job.app, new Set([job.release]));
+    }
+    const f = formations.get(job.app)?.get(job.release);
+    if (f === undefined) continue;
+    let byType = groups.get(f);
+    if (!byType) groups.set(f, (byType = new Map()));
+    const list = byType.get(job.type);
+    if (list) list.push(job);
+    else byType.set(job.type, [job]);
+  }
+  for (const job of lost.sort(byId)) ctx.actions.push({ kind: 'lost', jobId: job.id, hostId: job.hostId!, app: job.app, release: job.release, type: job.type });
+  return { groups, activeReleases };
 }
 
 /**

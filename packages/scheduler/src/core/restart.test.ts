@@ -1,7 +1,8 @@
 import { seededRandom } from '@flynn-ts/core';
 import { describe, expect, it } from 'vitest';
 import { testJob } from '../testing/fixtures.js';
-import { restartBackoff, restartFor, RESTART_RESET_AFTER_MS } from './restart.js';
+import type { JobView } from './model.js';
+import { nextRunAt, restartBackoff, restartFor, RESTART_RESET_AFTER_MS } from './restart.js';
 
 const NOW = 10_000_000;
 const crashed = (fields: Parameters<typeof testJob>[1]) => testJob('old', fields);
@@ -48,5 +49,14 @@ describe('restartFor', () => {
     const c = restartFor(job, { now: NOW, random: seededRandom(6) });
     expect(a).toEqual(b);
     expect(a.restart && c.restart && a.job.id !== c.job.id).toBe(true);
+  });
+});
+
+describe('nextRunAt', () => {
+  it('is the earliest future run_at of an unplaced pending job', () => {
+    const j = (id: string, f: Partial<JobView>) => testJob(id, { app: 'a', release: 'r1', type: 'web', state: 'pending', ...f });
+    const jobs = [j('a', { runAt: NOW + 30 }), j('b', { runAt: NOW + 10 }), j('c', { runAt: NOW - 5 }), j('d', { runAt: NOW + 1, hostId: 'h1' }), j('e', { runAt: NOW + 2, state: 'blocked' })];
+    expect(nextRunAt({ hosts: [], jobs }, NOW)).toBe(NOW + 10);
+    expect(nextRunAt({ hosts: [], jobs: [j('x', {})] }, NOW)).toBeUndefined();
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { Random } from '@flynn-ts/core';
 import { newJobId } from './job-id.js';
-import type { JobView } from './model.js';
+import type { ClusterView, JobView } from './model.js';
 
 /** A job that ran at least this long restarts with a fresh count. */
 export const RESTART_RESET_AFTER_MS = 5 * 60_000;
@@ -55,4 +55,17 @@ export function restartFor(job: JobView, opts: RestartOptions): RestartDecision 
       resources: { ...job.resources },
     },
   };
+}
+
+/**
+ * When the driver should plan again for restarts still backing off: the
+ * earliest `runAt` after `now` of an unplaced pending job, if any.
+ */
+export function nextRunAt(view: ClusterView, now: number): number | undefined {
+  let next: number | undefined;
+  for (const j of view.jobs) {
+    if (j.state !== 'pending' || j.hostId !== undefined || j.runAt === undefined || j.runAt <= now) continue;
+    if (next === undefined || j.runAt < next) next = j.runAt;
+  }
+  return next;
 }

@@ -55,7 +55,6 @@ export type AttachFrame =
   | { type: 'exit'; code: number };
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export function encodeState(state: 'success' | 'waiting'): Uint8Array {
   return Uint8Array.of(AttachByte[state]);

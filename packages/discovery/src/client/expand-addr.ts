@@ -1,14 +1,11 @@
 /**
- * Client-side instance identity: the id discoverd expects for an instance, and
- * the expansion of a bare `:port` address with the host's external IP.
+ * Client-side address handling: the expansion of a bare `:port` address with
+ * the host's external IP, and the proto check run before any request. The
+ * instance id itself is `instanceId` from the core (one definition for
+ * client and server).
  */
-import { createHash } from 'node:crypto';
+import { protoProblem } from '../core/validate.js';
 import { discoveryValidationError } from './errors.js';
-
-/** Hex MD5 of `${proto}-${addr}`: the only id discoverd accepts for that instance. */
-export function instanceId(proto: string, addr: string): string {
-  return createHash('md5').update(`${proto}-${addr}`, 'utf8').digest('hex');
-}
 
 /**
  * Fills a leading `:` (`":8080"`) with `externalIp` (IPv6 in brackets), as the
@@ -25,9 +22,8 @@ export function expandAddr(addr: string, externalIp: string | undefined): string
   return host + addr;
 }
 
-const PROTO = /^[a-z0-9]+$/;
-
-/** Checks a proto as the server would (lowercase alphanumeric), so a bad one fails before any request. */
+/** Checks a proto as the server does (set, lowercase alphanumeric), so a bad one fails before any request. */
 export function checkProto(proto: string): void {
-  if (!PROTO.test(proto)) throw discoveryValidationError('proto', 'discoverd: proto must be lowercase alphanumeric');
+  const problem = protoProblem(proto);
+  if (problem) throw discoveryValidationError('proto', problem);
 }

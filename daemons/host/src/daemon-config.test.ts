@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, duration, hostJsonArgs, parseDaemonArgs, parseTags } from './daemon-config.js';
+
+const machine = { hostname: 'my-host-1', isRoot: false, hasRunc: false };
+
+describe('flynn-host daemon flags', () => {
+  it('has the original defaults', () => {
+    const c = parseDaemonArgs([], machine);
+    expect(c).toMatchObject({
+      httpPort: 1113,
+      stateDir: '/var/lib/flynn/host-state',
+      id: 'myhost1',
+      tags: {},
+      volPath: '/var/lib/flynn/volumes',
+      logDir: '/var/log/flynn',
+      bridgeName: 'flynnbr0',
+      driver: 'process',
+      runtime: 'runc',
+      resurrect: true,
+      maxJobConcurrency: 4,
+      stopGraceMs: 30_000,
+      stopJobsOnExit: false,
+    });
+    expect(parseDaemonArgs([], { ...machine, isRoot: true, hasRunc: true })).toMatchObject({ driver: 'oci' });
+  });
+
+  it('parses every flag; host.json args come first so the command line wins', () => {
+    const c = parseDaemonArgs(
+      ['--http-port=2000', '--external-ip', '10.0.0.5', '--tags', 'a=1,b=x=y', '--no-resurrect', '--driver', 'oci', '--runtime', 'crun', '--discoverd', 'http://10.0.0.5:1111', '--stop-grace', '500ms', '--max-job-concurrency', '16', '--subnet', '100.100.1.1/24', '--force'],
+      machine,
+      ['--http-port', '1999', '--id', 'fromconfig'],
+    );
+    expect(c).toMatchObject({ httpPort: 2000, id: 'fromconfig', externalIp: '10.0.0.5', tags: { a: '1', b: 'x=y' }, resurrect: false, driver: 'oci', runtime: 'crun', discoverd: 'http://10.0.0.5:1111', stopGraceMs: 500, maxJobConcurrency: 16, subnet: '100.100.1.1/24', ignored: ['force'] });
+    expect(parseDaemonArgs(['--backend', 'libcontainer'], machine)).toMatchObject({ driver: 'oci', ignored: [] });
+    expect(parseDaemonArgs(['--help'], machine)).toBe('help');
+  });
+
+  it('rejects bad values with a ConfigError naming the flag', () => {
+    for (const [args, re] of [
+      [['--driver', 'docker'], /--driver/],
+      [['--http-port', '70000'], /--http-port/],
+      [['--tags', 'novalue'], /invalid tag/],
+      [['--stop-grace', 'soon'], /--stop-grace/],
+      [['--bogus'], /bogus/],
+      [['--discoverd', 'ftp://x'], /--discoverd/],
+      [['--id', 'has space'], /invalid host id/],
+    ] as const) {
+      expect(() => parseDaemonArgs(args, machine)).toThrow(ConfigError);
+      expect(() => parseDaemonArgs(args, machine)).toThrow(re);
+    }
+  });
+
+  it('reads host.json args', () => {
+    expect(hostJsonArgs(undefined)).toEqual([]);
+    expect(hostJsonArgs('{"args":["--external-ip","1.2.3.4"],"env":{}}')).toEqual(['--external-ip', '1.2.3.4']);
+    expect(() => hostJsonArgs('{"args":[1]}')).toThrow(ConfigError);
+    expect(() => hostJsonArgs('nope')).toThrow(/not JSON/);
+    expect(parseTags('')).toEqual({});
+    expect(duration('1m', 'x')).toBe(60_000);
+    expect(duration('250', 'x')).toBe(250);
+  });
+});
