@@ -91,7 +91,9 @@ export async function startHost(options: HostOptions): Promise<FlynnHost> {
   const defaultEnv: Record<string, string> = {};
   if (options.externalIp) defaultEnv.EXTERNAL_IP = options.externalIp;
   if (options.listenIp) defaultEnv.LISTEN_IP = options.listenIp;
+  let registration: Registration | undefined;
   const jobs = await JobManager.open({
+    discovery: () => registration?.discovery,
     hostId: options.id,
     stateDir: options.stateDir,
     driver: options.driver,
@@ -105,12 +107,13 @@ export async function startHost(options: HostOptions): Promise<FlynnHost> {
     ...(options.random ? { random: options.random } : {}),
     ...(options.jobs ?? {}),
   });
-  const registration = new Registration(options, jobs, logger);
+  registration = new Registration(options, jobs, logger);
+  const reg = registration;
   const closing = new AbortController();
   const control: HostControl = {
-    status: () => registration.status(),
-    updateTags: (tags) => registration.updateTags(tags),
-    configureDiscoverd: (config) => registration.configureDiscoverd(config),
+    status: () => reg.status(),
+    updateTags: (tags) => reg.updateTags(tags),
+    configureDiscoverd: (config) => reg.configureDiscoverd(config),
     configureNetwork: (config: HostNetwork) => jobs.configureNetwork(config),
     portsInUse: options.portsInUse ?? ((wanted) => portsInUse(wanted)),
   };
@@ -123,8 +126,8 @@ export async function startHost(options: HostOptions): Promise<FlynnHost> {
     throw err;
   }
   server.server.on('upgrade', attachUpgradeListener({ target: jobs, logger, clock }));
-  registration.bound(server);
-  await registration.start();
+  reg.bound(server);
+  await reg.start();
   logger.info({ event: 'host_started', url: server.url, driver: options.driver.name, jobs: Object.keys(jobs.list({ active: true })).length }, 'flynn-host started');
 
   let closed: Promise<void> | undefined;
@@ -134,10 +137,10 @@ export async function startHost(options: HostOptions): Promise<FlynnHost> {
     jobs,
     volumes,
     server,
-    status: () => registration.status(),
+    status: () => reg.status(),
     close: (opts = {}) =>
       (closed ??= (async () => {
-        await registration.close();
+        await reg.close();
         closing.abort();
         await server.close(opts.graceMs ?? 5_000);
         await jobs.close(opts.stopJobs ? { stopJobs: true } : {});
@@ -149,7 +152,7 @@ export async function startHost(options: HostOptions): Promise<FlynnHost> {
 /** The host's status and its `flynn-host` instance in discovery. */
 class Registration {
   private tags: Record<string, string>;
-  private discovery: ServiceDiscovery | undefined;
+  discovery: ServiceDiscovery | undefined;
   private ownsDiscovery = false;
   private heartbeater: Promise<Heartbeater | undefined> | undefined;
   private url = '';
@@ -174,6 +177,7 @@ class Registration {
   async start(): Promise<void> {
     if (!this.discovery && this.jobs.discoverd?.url && this.jobs.discoverd.dns) this.connect(this.jobs.discoverd.url);
     this.register();
+    this.jobs.registerServices();
   }
 
   status(): HostStatus {
@@ -198,6 +202,7 @@ class Registration {
     if (!this.discovery && config.url && config.dns) {
       this.connect(config.url);
       this.register();
+      this.jobs.registerServices();
     }
   }
 

@@ -15,6 +15,7 @@ import type { ImageStore, LogLine, LogManager, NetworkManager, RuntimeDriver } f
 import type { ActiveJob, HostDiscoverd, HostNetwork, Job } from '../types.js';
 import type { AttachableJob, AttachTarget } from '../attach/attach-target.js';
 import type { VolumeManager } from '../volume/volume-manager.js';
+import type { ServiceDiscovery } from '@flynn-ts/discovery';
 import { isActive, createActiveJob } from './core/job-state.js';
 import { newJobId } from './core/job-id.js';
 import { withResourceDefaults } from './core/resources.js';
@@ -28,6 +29,7 @@ import type { RestoreResult } from './job-restore.js';
 import type { HostStateRecord, JobStateStore } from './job-store.js';
 import { FileJobStore, JOB_RECORD_VERSION } from './job-store.js';
 import { JobTable } from './job-table.js';
+import { JobServices } from './job-services.js';
 import { StartLimiter } from './start-limiter.js';
 import type { StartToken } from './start-limiter.js';
 
@@ -58,6 +60,8 @@ export interface JobManagerOptions {
   waitForNetwork?: boolean;
   /** Finished jobs kept (memory and disk). Default 1000. */
   maxDownJobs?: number;
+  /** Discovery for the job ports that name a `service` (read when a job starts); none: not registered. */
+  discovery?: () => ServiceDiscovery | undefined;
   /** How often a moving log cursor is persisted. Default 1000 ms. */
   cursorFlushMs?: number;
   /** Longest wait for output to drain after an exit and for attach sessions before cleanup. Default 5000 ms. */
@@ -74,6 +78,7 @@ export class JobManager implements AttachTarget {
   private readonly runner: JobRunner;
   private readonly store: JobStateStore;
   private readonly limiter: StartLimiter;
+  private readonly services: JobServices;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly logger: Logger;
@@ -110,6 +115,16 @@ export class JobManager implements AttachTarget {
       missingDependency: (job) => this.missingDependency(job),
       dependencyChanged: () => new Promise<void>((resolve) => this.depsWaiters.push(resolve)),
       wakeDependencies: () => this.wake(),
+    });
+    this.services = new JobServices({
+      discovery: options.discovery ?? (() => undefined),
+      kill: (id) => void this.signal(id, 9).catch(() => {}),
+      clock: this.clock,
+      logger: this.logger,
+    });
+    this.hub.subscribe('all', (e) => {
+      if (e.event === 'start') this.services.start(e.job);
+      else if (e.event === 'stop' || e.event === 'error') void this.services.stop(e.job_id);
     });
   }
 
@@ -172,9 +187,15 @@ export class JobManager implements AttachTarget {
     await entry.handle.signal(signal);
   }
 
-  /** `PUT /host/jobs/:id/discoverd-deregister`: accepted; this host registers no job services yet, so nothing to do. */
+  /** `PUT /host/jobs/:id/discoverd-deregister`: removes the job's service instances from discovery (drain before stop). */
   async discoverdDeregister(id: string): Promise<void> {
     this.require(id);
+    await this.services.stop(id);
+  }
+
+  /** Registers the service ports of every running job (after discovery became available). */
+  registerServices(): void {
+    for (const e of this.table.entries.values()) if (e.record.active.status === 'running') this.services.start(e.record.active);
   }
 
   /** Listens to one job's events or, with `'all'`, every job's. Returns the unsubscribe. */
@@ -259,6 +280,7 @@ export class JobManager implements AttachTarget {
       await Promise.all(active.map((e) => e.pump?.done));
     }
     this.wake();
+    await this.services.stopAll();
     // Cleanups in flight (they wait at most `drainMs` for attach sessions) finish before the state is flushed.
     await Promise.allSettled([...this.table.entries.values()].map((e) => e.cleanup));
     await this.store.flush();
@@ -367,6 +389,7 @@ export class JobManager implements AttachTarget {
     if (records.length > 0) {
       this.logger.info({ event: 'jobs_restored', jobs: records.length, reattached: this.restored.reattached.length, lost: this.restored.lost.length, rebooted }, 'restored job state');
     }
+    this.registerServices();
     for (const job of this.restored.resurrect) void this.resurrect(job);
   }
 

@@ -1,0 +1,23 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    entry: { index: 'src/index.ts' },
+    format: ['esm'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+  },
+  {
+    entry: { main: 'src/main.ts' },
+    format: ['esm'],
+    dts: false,
+    sourcemap: true,
+    clean: false,
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
