@@ -17,6 +17,7 @@ describe('parseCommandLine', () => {
       peers: ['10.0.0.1:1111', '10.0.0.2:1111'],
       addr: '10.0.0.1:1111',
       recursors: [],
+      dnsWorkers: 0,
       notify: 'http://10.0.0.1:1113/host/discoverd',
       logLevel: 'info',
       waitNetDns: true,
@@ -31,6 +32,8 @@ describe('parseCommandLine', () => {
     expect(c.logLevel).toBe('debug');
     expect(c.addr).toBe(':1111');
     expect(c.waitNetDns).toBe(false);
+    expect(c.dnsWorkers).toBe(0);
+    expect(run(['-data-dir=/d', '-host=h', '--dns-workers', '2']).dnsWorkers).toBe(2);
   });
 
   it('reads the TTL from -ttl (wins) or DISCOVERD_TTL_MS, and FLYNN_JOB_ID', () => {
@@ -57,6 +60,9 @@ describe('parseCommandLine', () => {
     [['-data-dir=/d', '-host=h', '-ttl=soon'], /invalid -ttl/],
     [['-data-dir=/d', '-host=h', '-notify=ftp://x'], /invalid -notify/],
     [['-data-dir=/d', '-host=h', '-wait-net-dns=maybe'], /invalid boolean value/],
+    [['-data-dir=/d', '-host=h', '-dns-workers=-1'], /invalid -dns-workers/],
+    [['-data-dir=/d', '-host=h', '-dns-workers=65'], /invalid -dns-workers/],
+    [['-data-dir=/d', '-host=h', '-dns-workers=two'], /invalid -dns-workers/],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCommandLine(argv as string[])).toThrow(ConfigError);
     expect(() => parseCommandLine(argv as string[])).toThrow(message);

@@ -20,6 +20,8 @@ export interface DiscoverdConfig {
   dnsAddr?: string;
   /** Upstream resolvers for names outside `discoverd.`. */
   recursors: string[];
+  /** UDP DNS worker processes (0: answer in the daemon's process). */
+  dnsWorkers: number;
   /** Webhook told `{url, dns}` once this node has a raft leader. */
   notify?: string;
   logLevel: LogLevel;
@@ -41,6 +43,7 @@ export const USAGE = `usage: discoverd -data-dir DIR -host HOST [flags]
   -addr ADDR           HTTP and raft listen address (default ":1111")
   -dns-addr ADDR       DNS listen address ip:port, UDP and TCP (default: no DNS)
   -recursors LIST      comma-separated upstream DNS servers ip[:port]
+  -dns-workers N       answer UDP DNS in N worker processes sharing the port (default 0: in-process)
   -notify URL          POST {"url","dns"} there once a raft leader is known
   -log-level LEVEL     debug, info, warn or error (default info)
   -ttl DURATION        instance TTL, e.g. 10s or 2500ms (default 10s; env DISCOVERD_TTL_MS)
@@ -49,7 +52,7 @@ export const USAGE = `usage: discoverd -data-dir DIR -host HOST [flags]
 
 Both -flag=value and --flag value forms are accepted.`;
 
-const VALUE_FLAGS = ['data-dir', 'host', 'peers', 'addr', 'dns-addr', 'recursors', 'notify', 'log-level', 'ttl'] as const;
+const VALUE_FLAGS = ['data-dir', 'host', 'peers', 'addr', 'dns-addr', 'recursors', 'dns-workers', 'notify', 'log-level', 'ttl'] as const;
 const BOOL_FLAGS = ['wait-net-dns', 'help', 'h'] as const;
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 type BoolFlag = (typeof BOOL_FLAGS)[number];
@@ -104,6 +107,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     peers,
     addr,
     recursors: splitList(values.get('recursors')),
+    dnsWorkers: parseWorkers(values.get('dns-workers')),
     logLevel,
     waitNetDns: bools.get('wait-net-dns') ?? false,
   };
@@ -114,6 +118,14 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   if (ttl !== undefined && ttl !== '') config.ttlMs = parseDuration(ttl, values.has('ttl') ? '-ttl' : 'DISCOVERD_TTL_MS');
   if (env.FLYNN_JOB_ID) config.jobId = env.FLYNN_JOB_ID;
   return { kind: 'run', config };
+}
+
+/** `-dns-workers`: an integer 0–64. Throws {@link ConfigError}. */
+function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const n = /^\d{1,2}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!(n >= 0 && n <= 64)) throw new ConfigError(`invalid -dns-workers ${JSON.stringify(text)}: want an integer from 0 to 64`);
+  return n;
 }
 
 /** `:1111` → `0.0.0.0:1111`, `[::1]:1111` → `::1` port 1111. Throws {@link ConfigError}. */

@@ -48,6 +48,8 @@ export async function runDiscoverd(argv: readonly string[], env: Readonly<Record
       peers: config.peers,
       recursors: config.recursors,
       logger,
+      logLevel: config.logLevel,
+      dnsWorkers: config.dnsWorkers,
       ...(config.dnsAddr ? { dnsAddr: config.dnsAddr } : {}),
       ...(config.notify ? { notify: config.notify } : {}),
       ...(config.jobId ? { jobId: config.jobId } : {}),

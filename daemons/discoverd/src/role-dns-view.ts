@@ -9,8 +9,8 @@
 import { noopLogger } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import type { ServiceDiscovery } from '@flynn-ts/discovery';
-import { createDnsView } from '@flynn-ts/discovery/server';
-import type { BackendDnsView, DiscoveryBackend, DiscoveryNode, DnsInstance, DnsView } from '@flynn-ts/discovery/server';
+import { createDnsView, watchSubscriber } from '@flynn-ts/discovery/server';
+import type { BackendDnsView, DiscoveryNode, DnsInstance, DnsView } from '@flynn-ts/discovery/server';
 
 export interface RoleDnsViewOptions {
   /** Makes the client a proxy-mode view watches through, given the node's peers (`host:port`). */
@@ -69,21 +69,4 @@ export class RoleDnsView implements DnsView {
     this.client = undefined;
     return createDnsView(this.node.backend(), { logger: this.logger });
   }
-}
-
-/** `DiscoveryBackend.subscribe` over a client's reconnecting watches. */
-export function watchSubscriber(client: ServiceDiscovery, logger: Logger = noopLogger): Pick<DiscoveryBackend, 'subscribe'> {
-  return {
-    subscribe(service, kinds, onEvent) {
-      const watch = client.watch(service, { kinds });
-      void (async () => {
-        try {
-          for await (const e of watch) onEvent(e);
-        } catch (err) {
-          logger.warn({ event: 'dns_watch_ended', service, err }, 'dns: proxy-mode watch ended');
-        }
-      })();
-      return { close: () => watch.close() };
-    },
-  };
 }

@@ -7,11 +7,11 @@
  * in @flynn-ts/discovery.
  */
 import { cryptoRandom, noopLogger, systemClock } from '@flynn-ts/core';
-import type { Clock, Logger, Random, Timer } from '@flynn-ts/core';
+import type { Clock, Logger, LogLevel, Random, Timer } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
 import { DiscoveryClient } from '@flynn-ts/discovery';
-import { createDiscoveryApi, DiscoveryNode, DnsServer } from '@flynn-ts/discovery/server';
+import { createDiscoveryApi, DiscoveryNode, DnsServer, DnsWorkerPool } from '@flynn-ts/discovery/server';
 import { announceSelf } from './announce-self.js';
 import type { Announcement } from './announce-self.js';
 import { joinHostPort, parseListenAddr } from './config.js';
@@ -32,6 +32,14 @@ export interface DiscoverdOptions {
   dnsAddr?: string;
   /** Upstream resolvers for names outside `discoverd.`. */
   recursors?: readonly string[];
+  /**
+   * UDP DNS answered by this many worker processes sharing the port
+   * (`node:cluster`; see `DnsWorkerPool`), TCP by this process. Default 0:
+   * everything in this process. Needs `dnsAddr`.
+   */
+  dnsWorkers?: number;
+  /** Log level of the DNS workers (they log JSON lines to stderr). Default `info`. */
+  logLevel?: LogLevel;
   /** Webhook told `{url, dns}` once a raft leader is known. */
   notify?: string;
   /** Sent to the webhook as `job_id`. */
@@ -57,7 +65,12 @@ export interface Discoverd {
   readonly url: string;
   readonly node: DiscoveryNode;
   readonly http: HttpServerHandle;
+  /** The in-process DNS server: UDP and TCP, or TCP only when `dnsWorkers` answer UDP. */
   readonly dns: DnsServer | undefined;
+  /** The UDP DNS workers, when `dnsWorkers` > 0. */
+  readonly dnsWorkers: DnsWorkerPool | undefined;
+  /** Where DNS answers over UDP (workers' or in-process), once started. */
+  readonly dnsAddress: { address: string; port: number } | undefined;
   /** Resolves once the server has stopped, by `close()` or `POST /shutdown`. */
   readonly stopped: Promise<void>;
   /** Deregisters itself, hands raft leadership over, closes everything. Idempotent. */
@@ -81,6 +94,7 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
   let node: DiscoveryNode;
   let view: RoleDnsView | undefined;
   let dns: DnsServer | undefined;
+  let workers: DnsWorkerPool | undefined;
   try {
     node = await DiscoveryNode.start({
       dataDir: o.dataDir,
@@ -98,11 +112,29 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
     if (o.dnsAddr) {
       const makeClient = (servers: string[]) => new DiscoveryClient({ servers: servers.map((p) => `http://${p}`), clock, random, logger });
       view = new RoleDnsView(node, { makeClient, logger });
-      dns = new DnsServer({ view, udpAddr: o.dnsAddr, recursors: o.recursors ?? [], clock, random, logger });
+      const recursors = o.recursors ?? [];
+      if ((o.dnsWorkers ?? 0) > 0) {
+        workers = await DnsWorkerPool.start({
+          workers: o.dnsWorkers!,
+          udpAddr: o.dnsAddr,
+          apiUrl: url,
+          recursors,
+          logLevel: o.logLevel ?? 'info',
+          logFields: { app: 'discoverd' },
+          logger,
+          clock,
+          random,
+        });
+        const udp = workers.udpAddress;
+        dns = new DnsServer({ view, udpAddr: false, tcpAddr: joinHostPort(udp.address, udp.port), recursors, clock, random, logger });
+      } else {
+        dns = new DnsServer({ view, udpAddr: o.dnsAddr, recursors, clock, random, logger });
+      }
       await dns.start();
     }
   } catch (err) {
     await dns?.close();
+    await workers?.close();
     await view?.close();
     await target.node?.shutdown().catch(() => {});
     await http.close(0);
@@ -112,11 +144,12 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
   const background = new AbortController();
   let announced: Announcement | undefined;
   const ttlMs = o.ttlMs ?? 10_000;
+  const dnsAddress = workers?.udpAddress ?? dns?.udpAddress;
   void announceSelf({
     node,
     url,
     advertise: address,
-    dns: dns?.udpAddress ? joinHostPort(dns.udpAddress.address, dns.udpAddress.port) : '',
+    dns: dnsAddress ? joinHostPort(dnsAddress.address, dnsAddress.port) : '',
     ...(o.notify ? { notify: o.notify } : {}),
     ...(o.jobId ? { jobId: o.jobId } : {}),
     heartbeatMs: Math.max(100, Math.min(5_000, Math.floor(ttlMs / 2))),
@@ -165,6 +198,7 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
       });
       stopObserving();
       await dns?.close();
+      await workers?.close();
       await view?.close();
       await http.close();
       await announced?.client.close();
@@ -178,6 +212,6 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
     else view?.refresh();
   });
 
-  logger.info({ event: 'discoverd_started', address, role: node.role, peers, dns: dns?.udpAddress ?? null, ttlMs }, 'discoverd started');
-  return { address, url, node, http, dns, stopped, close };
+  logger.info({ event: 'discoverd_started', address, role: node.role, peers, dns: dnsAddress ?? null, dnsWorkers: workers?.pids ?? [], ttlMs }, 'discoverd started');
+  return { address, url, node, http, dns, dnsWorkers: workers, dnsAddress, stopped, close };
 }

@@ -231,7 +231,9 @@ export function rawSse(url: string): RawSse {
 /** Runs `dig @127.0.0.1 -p port ...args`; resolves with stdout. */
 export function dig(port: number, ...args: string[]): Promise<string> {
   return new Promise((res, rej) => {
-    execFile('dig', [`@${HOST}`, '-p', String(port), '+time=2', '+tries=1', ...args], { timeout: 10_000 }, (err, stdout) => (err ? rej(err) : res(stdout)));
+    execFile('dig', [`@${HOST}`, '-p', String(port), '+time=2', '+tries=1', ...args], { timeout: 10_000 }, (err, stdout, stderr) =>
+      err ? rej(new Error(`${err.message.trim()} (exit ${String(err.code)}): ${`${stdout}${stderr}`.trim().slice(0, 500)}`, { cause: err })) : res(stdout),
+    );
   });
 }
 

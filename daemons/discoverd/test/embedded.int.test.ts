@@ -71,4 +71,26 @@ describe('startDiscoverd (embedded)', () => {
     await expect(fetch(`${d.url}/ping`)).rejects.toThrow();
     d = undefined;
   });
+
+  it('with dnsWorkers, worker processes answer UDP (Node resolver) and close() stops them', async () => {
+    const workersDir = await tempDir('discoverd-embedded-workers-');
+    const w = await startDiscoverd({ dataDir: workersDir.path, host: '127.0.0.1', addr: '127.0.0.1:0', dnsAddr: '127.0.0.1:0', dnsWorkers: 1, ttlMs: 2_000 });
+    try {
+      expect(w.dnsWorkers?.pids).toHaveLength(1);
+      const pid = w.dnsWorkers!.pids[0]!;
+      const client = new DiscoveryClient({ servers: [w.url] });
+      const hb = await client.register('embedded-w', '10.7.1.1:80', undefined, { heartbeatMs: 500 });
+      const resolver = new Resolver({ timeout: 2_000, tries: 2 });
+      resolver.setServers([`127.0.0.1:${w.dnsAddress!.port}`]);
+      await waitFor(async () => (await resolver.resolve4('embedded-w.discoverd').catch(() => [])).join() === '10.7.1.1', { what: 'an answer from the worker' });
+      await hb.close();
+      await client.close();
+      await w.close();
+      expect(w.dnsWorkers!.pids).toEqual([]);
+      expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      await w.close();
+      await workersDir.remove();
+    }
+  });
 });

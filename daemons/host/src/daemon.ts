@@ -40,7 +40,8 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
       listenAddress: config.listenIp ?? '0.0.0.0',
       ...(config.externalIp ? { externalIp: config.externalIp } : {}),
       ...(config.listenIp ? { listenIp: config.listenIp } : {}),
-      tags: config.tags,
+      // Without --tags, the tags last set through POST /host/tags (persisted) apply.
+      ...(Object.keys(config.tags).length > 0 ? { tags: config.tags } : {}),
       ...(discovery ? { discovery } : {}),
       jobs: { maxConcurrentStarts: config.maxJobConcurrency, stopGraceMs: config.stopGraceMs, resurrect: config.resurrect, waitForDiscoverd: config.waitDiscoverd },
       flags: config.argv,

@@ -9,6 +9,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@flynn-ts/core/testing';
+import { DiscoveryClient } from '@flynn-ts/discovery';
+import { MemoryDiscoveryStore, serveMemoryDiscovery } from '@flynn-ts/discovery/testing';
 import { HostClient } from '@flynn-ts/host';
 import type { ActiveJob, JobStatus } from '@flynn-ts/host';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,5 +117,27 @@ describe('flynn-host daemon', () => {
     const r = await cli(['daemon', '--driver', 'docker']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--driver must be oci or process/);
+  });
+
+  it('registers as flynn-host in discoverd with id and tag meta, gives jobs DISCOVERD, deregisters on SIGTERM', async () => {
+    const store = new MemoryDiscoveryStore({ expiryIntervalMs: 0 });
+    const discoverd = await serveMemoryDiscovery(store);
+    const disc = new DiscoveryClient({ servers: [discoverd.url] });
+    try {
+      const daemon = await spawnDaemon(port, [...args, '--discoverd', discoverd.url, '--external-ip', '127.0.0.1', '--state', join(dir, 'state-disc')]);
+      await waitFor(async () => (await disc.instances('flynn-host')).length === 1, { what: 'flynn-host registered' });
+      expect((await disc.instances('flynn-host'))[0]).toMatchObject({ addr: `127.0.0.1:${port}`, meta: { id: 'bbhost', 'tag:zone': 'a' } });
+      expect(await cli(['tags', 'set', 'disk=ssd', '--host-url', daemon.url])).toMatchObject({ code: 0 });
+      await waitFor(async () => (await disc.instances('flynn-host'))[0]?.meta?.['tag:disk'] === 'ssd', { what: 'tag meta updated' });
+      const ran = await cli(['run', '--host-url', daemon.url, '--', 'sh', '-c', 'echo "$DISCOVERD"']);
+      expect(ran).toMatchObject({ code: 0, stdout: `${discoverd.url}\n` });
+      daemon.kill('SIGTERM');
+      expect((await daemon.exited).code).toBe(0);
+      expect(await disc.instances('flynn-host')).toEqual([]);
+    } finally {
+      await disc.close();
+      await discoverd.close();
+      store.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
  * socket is the caller's job (`serve(controller.fetch)` from
  * @flynn-ts/core/http).
  */
+import { setMaxListeners } from 'node:events';
 import { cryptoRandom, noopLogger, systemClock } from '@flynn-ts/core';
 import type { Clock, Logger, Random } from '@flynn-ts/core';
 import type { ControllerApiOptions } from './api/controller-api.js';
@@ -70,6 +71,8 @@ export async function createController(options: ControllerOptions): Promise<Cont
   const defaultRouteDomain = options.defaultRouteDomain ? normalizeDomain(options.defaultRouteDomain) : undefined;
   const db = new Database(options.database, { logger, ...(options.poolSize !== undefined ? { max: options.poolSize } : {}) });
   const shutdownCtl = new AbortController();
+  // Every open event stream listens on this signal.
+  setMaxListeners(0, shutdownCtl.signal);
   let hub: EventHub | undefined;
   try {
     if (options.migrate !== false) await migrate(db.pool, { logger });

@@ -62,3 +62,11 @@ export function unavailable(message: string, cause?: unknown): ControllerError {
 export function isControllerNotFound(err: unknown): boolean {
   return FlynnError.is(err) && (err.apiCode === 'not_found' || err.apiCode === 'object_not_found');
 }
+
+/** A `.catch()` handler: `value` for a not-found error, any other error rethrown. */
+export function ifNotFound<T>(value: T): (err: unknown) => T {
+  return (err) => {
+    if (isControllerNotFound(err)) return value;
+    throw err;
+  };
+}

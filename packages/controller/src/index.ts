@@ -45,6 +45,7 @@ export {
   preconditionFailed,
   unavailable,
   isControllerNotFound,
+  ifNotFound,
   CONTROLLER_VALIDATION,
   CONTROLLER_NOT_FOUND,
   CONTROLLER_EXISTS,
@@ -111,4 +112,4 @@ export type {
 } from './client/controller-client.js';
 export type { ControllerEventStream, FormationStreamItem, MappedStream } from './client/event-stream.js';
 export { controllerRouteSource, sortRoutesForApply } from './router/controller-route-source.js';
-export type { ControllerRouteSource, ControllerRouteSourceOptions, RouteSourceUpdate } from './router/controller-route-source.js';
+export type { ControllerRouteSource, ControllerRouteSourceOptions, RouteSourceEvent, RouteSourceSubscribeOptions } from './router/controller-route-source.js';

@@ -149,12 +149,15 @@ describe.skipIf(PG_MISSING)('apps and releases', () => {
     expect(events[0].data.app_deletion.deleted_releases.map((r: { id: string }) => r.id)).toEqual([releaseId]);
   });
 
-  it('answers unknown ids and names with 404 JSON and redirects trailing slashes', async () => {
+  it('answers unknown ids with 404 JSON, refuses bodies over 1 MiB, redirects trailing slashes', async () => {
     for (const path of ['/apps/nope', '/apps/00000000-0000-4000-8000-000000000000', '/releases/garbage', '/artifacts/x', '/deployments/1']) {
       const r = await c.call('GET', path);
       expect(r.status, path).toBe(404);
       expect(r.body.code, path).toBe('not_found');
     }
+    const big = await fetch(`${c.url}/apps`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(':test-key').toString('base64')}` }, body: JSON.stringify({ meta: { x: 'y'.repeat(2 * 1024 * 1024) } }) });
+    expect(big.status).toBe(400);
+    expect(await big.json()).toMatchObject({ code: 'request_body_too_big' });
     const slash = await c.call('GET', '/apps/');
     expect(slash.status).toBe(301);
     expect(slash.headers.get('location')).toBe('/apps');

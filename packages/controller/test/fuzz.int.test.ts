@@ -18,8 +18,18 @@ const TABLES = [
 ];
 const FINGERPRINT = `SELECT ${TABLES.map((t) => `(SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM ${t} x) AS ${t}`).join(', ')}`;
 
+/** Plausible field values, sometimes with a NUL or a space slipped in (what PostgreSQL rejects). */
+const nearlyValid = fc
+  .tuple(
+    fc.constantFrom('docker', 'file', 'docker://img', 'http://127.0.0.1:1/x', 'a:b', 'web', 'example.com', 'pg', 'up', 'pending', 'all-at-once', '/api', 'h1', 'my-app', '2024-01-01T00:00:00Z'),
+    fc.constantFrom('', '', '\u0000', ' ', '\u0000x'),
+  )
+  .map(([v, suffix]) => v + suffix);
+
 /** JSON-ish values, biased towards what validators trip over. */
 const nasty = fc.oneof(
+  nearlyValid,
+  fc.dictionary(fc.constantFrom('A', 'web', 'disk', ''), nearlyValid, { maxKeys: 2 }),
   fc.jsonValue({ maxDepth: 3 }),
   fc.string({ unit: fc.constantFrom('a', 'z', '0', ':', '/', '.', '-', '*', ' ', '\u0000', 'É', '\ud83d\ude00'), maxLength: 12 }),
   fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '../../etc', 'DROP TABLE apps;--', '00000000-0000-4000-8000-000000000000', 'web', '/', '/x', 'http', 'tcp', 'x'.repeat(300)),

@@ -91,9 +91,10 @@ export async function startHost(options: HostOptions): Promise<FlynnHost> {
   const defaultEnv: Record<string, string> = {};
   if (options.externalIp) defaultEnv.EXTERNAL_IP = options.externalIp;
   if (options.listenIp) defaultEnv.LISTEN_IP = options.listenIp;
-  let registration: Registration | undefined;
+  // The registration needs the job manager, and the manager reads discovery from the registration.
+  const holder: { registration?: Registration } = {};
   const jobs = await JobManager.open({
-    discovery: () => registration?.discovery,
+    discovery: () => holder.registration?.discovery,
     hostId: options.id,
     stateDir: options.stateDir,
     driver: options.driver,
@@ -107,8 +108,8 @@ export async function startHost(options: HostOptions): Promise<FlynnHost> {
     ...(options.random ? { random: options.random } : {}),
     ...(options.jobs ?? {}),
   });
-  registration = new Registration(options, jobs, logger);
-  const reg = registration;
+  const reg = new Registration(options, jobs, logger);
+  holder.registration = reg;
   const closing = new AbortController();
   const control: HostControl = {
     status: () => reg.status(),

@@ -136,6 +136,7 @@ export type { BridgeNetworkOptions } from './network/bridge-network.js';
 export { NetworkError } from './network/network-error.js';
 export type { NetworkErrorCode } from './network/network-error.js';
 export { portInUse, portsInUse } from './network/port-check.js';
+export { netnsName } from './network/core/names.js';
 export type { PortCheckOptions } from './network/port-check.js';
 
 // Images.
@@ -148,6 +149,9 @@ export type { WriteImageOptions, WrittenImage } from './image/write-image.js';
 export { importOciLayout } from './image/oci-import.js';
 export type { OciImportOptions, OciImport } from './image/oci-import.js';
 export { buildBaseImage } from './image/base-image.js';
+export { manifestId, hashFile } from './image/hashing.js';
+export { buildSquashfsLayer, squashfsFromTar, layerEntry } from './image/squashfs.js';
+export type { SquashfsLayer, BuildLayerOptions } from './image/squashfs.js';
 export type { BaseImageOptions, BaseImage } from './image/base-image.js';
 export {
   IMAGE_MANIFEST_TYPE,
@@ -161,6 +165,33 @@ export {
 } from './image/core/manifest.js';
 export type { ImageManifest, ImageEntrypoint, ImageLayer, ImagePlatform, ImageRootfs } from './image/core/manifest.js';
 
-// Logs.
-export { FileLogManager } from './logs/file-log-manager.js';
-export type { FileLogManagerOptions } from './logs/file-log-manager.js';
+// Logs (the pure syslog codecs are the ./syslog subpath).
+export {
+  FileLogManager,
+  LogShipper,
+  AggregatorConnection,
+  LOG_SINK_CHANNEL,
+  httpCursorFetcher,
+  defaultCursorsUrl,
+  LOG_CURSORS_UNAVAILABLE,
+  tcpDialer,
+  splitAddr,
+  SinkConnectionError,
+  LOG_SINK_CONNECTION,
+  fileStem,
+  logFilePath,
+} from './logs/index.js';
+export type {
+  FileLogManagerOptions,
+  LogShipperOptions,
+  SinkStatus,
+  ShipSource,
+  ConnectionState,
+  CursorFetcher,
+  LogReceiver,
+  HttpCursorFetcherOptions,
+  SinkDialer,
+  SinkSocket,
+  TcpDialerOptions,
+  StoredRecord,
+} from './logs/index.js';

@@ -4,6 +4,8 @@
  * and a discovery connected later through `POST /host/discoverd`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@flynn-ts/core/testing';
@@ -66,5 +68,32 @@ describe('flynn-host in discovery', () => {
     expect(host.status().discoverd).toEqual({ url: 'http://127.0.0.1:1111', dns: '127.0.0.1:53', job_id: 'discoverd-job' });
     await waitFor(async () => (await discovery.instances('flynn-host')).length === 1, { what: 're-registered after restart' });
     await host.close();
+  });
+
+  it('registers job ports that name a service, with health checks; discoverd-deregister removes them', async () => {
+    const host = await startHost({ id: 'svchost', stateDir: dir, driver: new FakeRuntimeDriver(), port: 0, externalIp: '127.0.0.1', discovery });
+    const client = new HostClient({ url: host.url });
+    await client.addJob({
+      id: 'svchost-web',
+      config: { args: ['web'], env: { FLYNN_APP_ID: 'app1', FLYNN_JOB_ID: 'svchost-web' }, ports: [{ port: 0, proto: 'tcp', service: { name: 'web', create: true } }] },
+    });
+    await waitFor(async () => (await discovery.instances('web')).length === 1, { what: 'web registered' });
+    expect((await discovery.instances('web'))[0]).toMatchObject({ addr: '127.0.0.1:5000', meta: { FLYNN_APP_ID: 'app1', FLYNN_JOB_ID: 'svchost-web' } });
+    await client.discoverdDeregisterJob('svchost-web');
+    expect(await discovery.instances('web')).toEqual([]);
+
+    // A port with a tcp check is registered only while something listens on it.
+    const srv = createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as AddressInfo).port;
+    await client.addJob({
+      id: 'svchost-db',
+      config: { args: ['db'], ports: [{ port, proto: 'tcp', service: { name: 'db', check: { type: 'tcp', interval: 50_000_000, threshold: 1 } } }] },
+    });
+    await waitFor(async () => (await discovery.instances('db')).length === 1, { what: 'db registered while healthy' });
+    await new Promise<void>((r) => srv.close(() => r()));
+    await waitFor(async () => (await discovery.instances('db')).length === 0, { what: 'db deregistered when its check fails' });
+    await client.close();
+    await host.close({ stopJobs: true });
   });
 });

@@ -1,4 +1,5 @@
 /** What the API handlers share: their dependencies and small request helpers. */
+import { FlynnError } from '@flynn-ts/core';
 import type { Clock, Logger } from '@flynn-ts/core';
 import type { ApiEnv } from '@flynn-ts/core/http';
 import { parseJsonBody } from '@flynn-ts/core/http';
@@ -31,14 +32,48 @@ export interface ApiDeps {
 export type ControllerApp = Hono<ApiEnv>;
 export type ApiContext = Context<ApiEnv>;
 
+/** Largest accepted request body. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The request body as text, refusing more than {@link BODY_LIMIT} bytes (400
+ * `request_body_too_big`) without buffering more than that. (The controller
+ * enforces this itself rather than with hono's bodyLimit middleware, which
+ * fails on body-less DELETE/PUT requests under the node adapter.)
+ */
+export async function readBodyText(c: ApiContext, limit = BODY_LIMIT): Promise<string> {
+  const length = c.req.header('content-length');
+  if (length !== undefined && Number(length) > limit) throw tooBig(limit);
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooBig(limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooBig(limit: number): FlynnError {
+  return new FlynnError('FLYNN_HTTP_BODY_TOO_BIG', `request body exceeds ${limit} bytes`, { apiCode: 'request_body_too_big' });
+}
+
 /** The request body as JSON (400 `syntax_error` when it is not). */
 export async function readJson(c: ApiContext): Promise<unknown> {
-  return parseJsonBody(await c.req.text());
+  return parseJsonBody(await readBodyText(c));
 }
 
 /** The request body as JSON, or `{}` when empty (endpoints whose body is optional). */
 export async function readOptionalJson(c: ApiContext): Promise<unknown> {
-  const text = await c.req.text();
+  const text = await readBodyText(c);
   return text.trim() === '' ? {} : parseJsonBody(text);
 }
 

@@ -3,8 +3,9 @@
  * `app.request(...)`, the daemon binds it with `serve()`), wire-compatible
  * with the original (reference §5.2–5.6).
  *
- * Request pipeline: request id + logging, CORS "allow all", body limit (from
- * `createApi`); `GET /.well-known/status` (open, probes the database);
+ * Request pipeline: request id + logging, CORS "allow all" (from
+ * `createApi`; bodies are limited to 1 MiB as they are read);
+ * `GET /.well-known/status` (open, probes the database);
  * 503 while shutting down; `GET /ping` (open); authentication; a trailing
  * slash redirect (as the original's router); the resource routes.
  */
@@ -23,8 +24,6 @@ import { mountRouteRoutes } from './route-routes.js';
 export interface ControllerApiOptions {
   /** Reported by `/.well-known/status`. Default `dev`. */
   version?: string;
-  /** Largest request body in bytes. Default 1 MiB. */
-  bodyLimit?: number;
 }
 
 export function createControllerApi(deps: ApiDeps, options: ControllerApiOptions = {}): ControllerApp {
@@ -34,7 +33,8 @@ export function createControllerApi(deps: ApiDeps, options: ControllerApiOptions
     logger: deps.logger,
     clock: deps.clock,
     cors: true,
-    ...(options.bodyLimit !== undefined ? { bodyLimit: options.bodyLimit } : {}),
+    // Bodies are size-checked as they are read (see readBodyText in ./context.ts).
+    bodyLimit: false,
     status: async () => {
       await deps.db.query('SELECT 1');
       return { healthy: true };

@@ -9,7 +9,7 @@ import { parseFormationInput, parseScaleRequestInput } from '../core/formation-i
 import { getApp } from '../data/apps.js';
 import { addScaleRequest, getExpandedFormation, getFormation, listActiveFormations, listFormations, listFormationsSince, updateScaleRequest } from '../data/formations.js';
 import { getRelease } from '../data/releases.js';
-import { notFound, validationError } from '../errors.js';
+import { ifNotFound, notFound, validationError } from '../errors.js';
 import type { App, Release, ScaleRequest } from '../types.js';
 import type { Queryable } from '../db/database.js';
 import type { ApiContext, ApiDeps, ControllerApp } from './context.js';
@@ -90,7 +90,7 @@ async function streamFormations(deps: ApiDeps, c: ApiContext): Promise<Response>
     prelude: [...initial.map((f) => ({ data: f })), { data: {} }],
     map: async (e) => {
       const req = e.data as ScaleRequest;
-      const f = await getExpandedFormation(deps.db, req.app, req.release, { includeDeleted: true }).catch(() => undefined);
+      const f = await getExpandedFormation(deps.db, req.app, req.release, { includeDeleted: true }).catch(ifNotFound(undefined));
       if (!f || f.updated_at < current) return undefined;
       current = f.updated_at;
       return { data: f };

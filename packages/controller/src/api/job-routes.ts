@@ -5,7 +5,7 @@ import { getApp, setAppRelease } from '../data/apps.js';
 import { createDeployment, getDeployment, listDeployments } from '../data/deployments.js';
 import { getJob, listActiveJobs, listJobs, upsertJob } from '../data/jobs.js';
 import { getRelease } from '../data/releases.js';
-import { notFound, unavailable, validationError } from '../errors.js';
+import { ifNotFound, notFound, unavailable, validationError } from '../errors.js';
 import type { ApiDeps, ControllerApp } from './context.js';
 import { ok, param, readJson } from './context.js';
 
@@ -46,7 +46,7 @@ export function mountJobRoutes(app: ControllerApp, deps: ApiDeps): void {
     if (!releaseId) throw validationError('id', 'is required');
     const deployment = await db.tx(async (tx) => {
       const a = await getApp(tx, param(c, 'app'), { forUpdate: true });
-      const release = await getRelease(tx, releaseId).catch(() => undefined);
+      const release = await getRelease(tx, releaseId).catch(ifNotFound(undefined));
       if (release && release.app_id !== a.id) throw validationError('', `could not find release with ID ${releaseId}`);
       return createDeployment(tx, a, releaseId, setAppRelease);
     });

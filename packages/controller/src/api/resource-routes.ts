@@ -15,10 +15,11 @@ import type { Queryable, Tx } from '../db/database.js';
 import type { ApiDeps, ControllerApp } from './context.js';
 import { param, readJson, readOptionalJson } from './context.js';
 
-async function resolveApps(q: Queryable, ids: readonly string[]): Promise<App[]> {
+/** The apps named in a request (ids or names); in a transaction, locked. */
+async function resolveApps(q: Queryable, ids: readonly string[], forUpdate = false): Promise<App[]> {
   const apps: App[] = [];
   for (const [i, id] of ids.entries()) {
-    const app = await findApp(q, id, { forUpdate: true });
+    const app = await findApp(q, id, { forUpdate });
     if (!app) throw validationError(`apps.${i}`, `could not find app ${JSON.stringify(id.slice(0, 100))}`);
     if (!apps.some((a) => a.id === app.id)) apps.push(app);
   }
@@ -42,7 +43,7 @@ export function mountResourceRoutes(app: ControllerApp, deps: ApiDeps): void {
     const provisioned = await deps.providers.provision(provider.url, input.config);
     try {
       const resource = await db.tx(async (tx: Tx) => {
-        const apps = await resolveApps(tx, input.apps);
+        const apps = await resolveApps(tx, input.apps, true);
         const r = await putResource(tx, { providerId: provider.id, externalId: provisioned.id, env: provisioned.env }, apps);
         for (const a of apps) await attachEnvRelease(tx, a.id, provisioned.env);
         return r;
@@ -66,7 +67,7 @@ export function mountResourceRoutes(app: ControllerApp, deps: ApiDeps): void {
     if (!resourceId) throw validationError('id', 'must be a UUID');
     const resource = await db.tx(async (tx) => {
       const provider = await getProvider(tx, param(c, 'p'));
-      const apps = await resolveApps(tx, input.apps);
+      const apps = await resolveApps(tx, input.apps, true);
       return putResource(tx, { id: resourceId, providerId: provider.id, externalId: input.externalId, env: input.env }, apps);
     });
     return c.json(resource);

@@ -77,6 +77,7 @@ export function str(o: JsonObject, key: string, rule: StringRule = {}, prefix = 
     return undefined;
   }
   if (typeof v !== 'string') throw validationError(field, 'must be a string');
+  if (v.includes('\u0000')) throw validationError(field, 'must not contain NUL characters');
   if (rule.minLength !== undefined && v.length < rule.minLength) throw validationError(field, `must be at least ${rule.minLength} characters long`);
   if (rule.maxLength !== undefined && v.length > rule.maxLength) throw validationError(field, `must be at most ${rule.maxLength} characters long`);
   if (rule.pattern && !rule.pattern.test(v)) throw validationError(field, `must match the pattern ${rule.pattern.source}`);

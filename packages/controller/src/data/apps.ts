@@ -10,7 +10,7 @@ import { APP_NAME_MAX_LENGTH, APP_NAME_PATTERN, generatedAppName } from '../core
 import type { AppUpdateInput, NewAppInput } from '../core/app-input.js';
 import { isSystemApp } from '../core/app-input.js';
 import { canonicalUuid } from '../core/validate.js';
-import { isControllerNotFound, notFound, objectExists, validationError } from '../errors.js';
+import { ifNotFound, isControllerNotFound, notFound, objectExists, validationError } from '../errors.js';
 import type { App, AppDeletion, Release, Resource, Route } from '../types.js';
 import { ROUTE_PARENT_REF_PREFIX } from '../types.js';
 import type { Queryable, Tx } from '../db/database.js';
@@ -143,7 +143,7 @@ export async function setAppRelease(tx: Tx, app: App, releaseId: string): Promis
   const release = await getRelease(tx, releaseId).catch((err: unknown) => {
     throw isControllerNotFound(err) ? validationError('', `could not find release with ID ${releaseId}`) : err;
   });
-  const prev = app.release ? await getRelease(tx, app.release, { includeDeleted: true }).catch(() => undefined) : undefined;
+  const prev = app.release ? await getRelease(tx, app.release, { includeDeleted: true }).catch(ifNotFound(undefined)) : undefined;
   let rows;
   try {
     ({ rows } = await tx.query(`UPDATE apps AS a SET release_id = $2, updated_at = now() WHERE a.app_id = $1 RETURNING ${APP_COLUMNS}`, [app.id, release.id]));

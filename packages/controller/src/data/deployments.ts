@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { deployBatchSize } from '../core/app-input.js';
 import { deploymentType, totalProcesses } from '../core/formation-input.js';
 import { canonicalUuid } from '../core/validate.js';
-import { isControllerNotFound, notFound, validationError } from '../errors.js';
+import { ifNotFound, isControllerNotFound, notFound, validationError } from '../errors.js';
 import type { App, Deployment, DeploymentEvent, DeploymentStatus, Formation } from '../types.js';
 import type { Queryable, Tx } from '../db/database.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
@@ -48,7 +48,7 @@ export async function createDeployment(
   });
   const oldRelease = app.release ? await getRelease(tx, app.release, { includeDeleted: true }) : undefined;
   let oldFormation: Formation | undefined;
-  if (oldRelease) oldFormation = await getFormation(tx, app.id, oldRelease.id).catch(() => undefined);
+  if (oldRelease) oldFormation = await getFormation(tx, app.id, oldRelease.id).catch(ifNotFound(undefined));
   const immediate = totalProcesses(oldFormation?.processes) === 0;
   const id = randomUUID();
   const status: DeploymentStatus = immediate ? 'complete' : 'pending';

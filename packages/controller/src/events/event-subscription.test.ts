@@ -48,7 +48,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 );
 
 /** Takes up to `n` events without waiting for more than microtasks. */
-async function take(it: AsyncIterator<ControllerEvent>, n: number, out: ControllerEvent[], pending: { p?: Promise<IteratorResult<ControllerEvent>> }): Promise<void> {
+async function take(it: AsyncIterator<ControllerEvent>, n: number, out: ControllerEvent[], pending: { p?: Promise<IteratorResult<ControllerEvent>> | undefined }): Promise<void> {
   for (let i = 0; i < n; i++) {
     pending.p ??= it.next();
     let settled: IteratorResult<ControllerEvent> | undefined;
@@ -84,7 +84,7 @@ describe('EventSubscription', () => {
           m.sub = sub;
           const it = sub[Symbol.asyncIterator]();
           const got: ControllerEvent[] = [];
-          const pending: { p?: Promise<IteratorResult<ControllerEvent>> } = {};
+          const pending: { p?: Promise<IteratorResult<ControllerEvent>> | undefined } = {};
           for (const op of ops) {
             if (op.kind === 'commit') m.commit(op.app);
             else if (op.kind === 'dispatch') for (let i = 0; i < op.n; i++) m.dispatchOne();

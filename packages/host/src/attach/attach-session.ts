@@ -59,6 +59,11 @@ class AttachSession {
       if (!found) return;
       if ('handle' in found) {
         this.att = found;
+        // A job that already ended (not yet cleaned up) is "not running", unless its output is asked for.
+        if (isTerminal(found.job.status) && !this.waited && !(this.flags & AttachFlag.logs)) {
+          this.fail(ERR_JOB_NOT_RUNNING);
+          return;
+        }
       } else {
         this.fail(found.status === 'failed' ? (found.error ?? 'job failed') : ERR_JOB_NOT_RUNNING);
         return;

@@ -324,23 +324,14 @@ export class JobManager implements AttachTarget {
   }
 
   private checkVolumes(job: Job): void {
-    const wanted = new Set((job.config.volumes ?? []).map((v) => v.volume));
-    if (wanted.size === 0) return;
-    const busy = new Set<string>();
-    for (const e of this.table.entries.values()) {
-      if (!isActive(e.record.active.status)) continue;
-      for (const v of e.record.active.job.config.volumes ?? []) if (wanted.has(v.volume)) busy.add(v.volume);
-    }
-    if (busy.size > 0) throw new VolumeInUseError([...busy]);
+    const used = this.table.volumesInUse();
+    const busy = [...new Set((job.config.volumes ?? []).map((v) => v.volume))].filter((v) => used.has(v));
+    if (busy.length > 0) throw new VolumeInUseError(busy);
   }
 
   /** Volumes bound by starting or running jobs (a volume in use cannot be destroyed). */
   volumesInUse(): Set<string> {
-    const used = new Set<string>();
-    for (const e of this.table.entries.values()) {
-      if (isActive(e.record.active.status)) for (const v of e.record.active.job.config.volumes ?? []) used.add(v.volume);
-    }
-    return used;
+    return this.table.volumesInUse();
   }
 
   private defaultEnv(): Record<string, string> {
@@ -382,6 +373,7 @@ export class JobManager implements AttachTarget {
       runner: this.runner,
       driver: this.options.driver,
       network: this.options.network,
+      images: this.options.images,
       logger: this.logger,
       rebooted,
       resurrect: this.options.resurrect ?? true,

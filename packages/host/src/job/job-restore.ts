@@ -9,7 +9,7 @@
  * new id.
  */
 import type { Logger } from '@flynn-ts/core';
-import type { NetworkManager, RuntimeDriver } from '../contracts.js';
+import type { ImageStore, NetworkManager, RuntimeDriver } from '../contracts.js';
 import type { Job } from '../types.js';
 import { isTerminal } from './core/job-state.js';
 import { errorMessage } from './errors.js';
@@ -22,6 +22,7 @@ export interface RestoreContext {
   runner: JobRunner;
   driver: RuntimeDriver;
   network: NetworkManager | undefined;
+  images: ImageStore | undefined;
   logger: Logger;
   /** The host rebooted since the records were written. */
   rebooted: boolean;
@@ -42,7 +43,7 @@ export async function restoreJobs(records: readonly JobRecord[], ctx: RestoreCon
   for (const record of records) {
     const entry = ctx.table.insert(record);
     if (isTerminal(record.active.status)) {
-      if (!record.cleanedUp) void ctx.runner.cleanup(entry);
+      if (!record.cleanedUp) work.push(rehold(entry, ctx).then(() => void ctx.runner.cleanup(entry)));
       continue;
     }
     if (ctx.rebooted) {
@@ -57,8 +58,23 @@ export async function restoreJobs(records: readonly JobRecord[], ctx: RestoreCon
   return result;
 }
 
+/**
+ * Takes this process's hold on the job's image layers again (they are still
+ * mounted from the previous daemon), so that the job's cleanup releases them.
+ */
+async function rehold(entry: JobEntry, ctx: RestoreContext): Promise<void> {
+  const specs = entry.record.active.job.mountspecs;
+  if (ctx.rebooted || !entry.record.setup?.image || !ctx.images || !specs || entry.record.cleanedUp) return;
+  try {
+    await ctx.images.prepare(specs);
+  } catch (err) {
+    ctx.logger.warn({ event: 'job_image_rehold_failed', jobId: entry.id, err }, 'could not take the hold on the job image again');
+  }
+}
+
 async function reattach(entry: JobEntry, ctx: RestoreContext, result: RestoreResult): Promise<void> {
   const log = ctx.logger.child({ jobId: entry.id });
+  await rehold(entry, ctx);
   let handle;
   try {
     handle = await ctx.driver.reattach(entry.id, ctx.runner.containerDir(entry.id));

@@ -79,6 +79,15 @@ export class JobTable {
     return out;
   }
 
+  /** Volumes bound by starting or running jobs. */
+  volumesInUse(): Set<string> {
+    const used = new Set<string>();
+    for (const e of this.entries.values()) {
+      if (!isTerminal(e.record.active.status)) for (const v of e.record.active.job.config.volumes ?? []) used.add(v.volume);
+    }
+    return used;
+  }
+
   /** Forgets the oldest cleaned-up finished jobs beyond `max` (memory and disk). */
   async prune(max: number): Promise<void> {
     const done = [...this.entries.values()].filter((e) => isTerminal(e.record.active.status) && e.record.cleanedUp);

@@ -18,6 +18,8 @@ export interface ConmonLaunch {
   logPath: string;
   stdin: boolean;
   tty: boolean;
+  /** Extra environment for conmon (and so for the runtime it runs). */
+  env?: Record<string, string>;
 }
 
 /** conmon's argv for {@link ConmonLaunch}. Pure. */
@@ -42,7 +44,7 @@ export function startConmon(l: ConmonLaunch): Promise<number> {
   const child = spawn(l.conmonPath, conmonArgs(l), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-    env: { PATH: TOOL_PATH, _OCI_SYNCPIPE: '3' },
+    env: { ...l.env, PATH: TOOL_PATH, _OCI_SYNCPIPE: '3' },
   });
   child.unref();
   const sync = child.stdio[3] as Readable;

@@ -10,12 +10,12 @@ import { containerId } from './core/container-id.js';
 import { findCommandInRoot } from './core/rootfs-lookup.js';
 import { DirWatcher } from './dir-watcher.js';
 import { OciHandle } from './oci-handle.js';
-import { OciRuntimeCli, crunHybridWrapper } from './oci-runtime.js';
+import { OciRuntimeCli, crunHybridWrapper, runtimeWrapper } from './oci-runtime.js';
 import { buildOciConfig, DEFAULT_PATH } from './oci-spec.js';
 import { mountsUnder, ociPaths, parseOciState } from './oci-state.js';
-import type { OciJobState, OciPaths } from './oci-state.js';
+import type { OciJobState } from './oci-state.js';
 import { findExecutable, isSameProcess, processStartTime } from './proc.js';
-import { hostLookupFs, mountRootfs, unmount, unmountRootfs } from './rootfs.js';
+import { layeredLookupFs, rootfsMountOptions, unmount, unmountRootfs } from './rootfs.js';
 import { RuntimeError } from './runtime-error.js';
 import { readJson, readText, writeJsonAtomic } from './state-file.js';
 
@@ -51,6 +51,8 @@ export interface OciDriverOptions {
 
 interface DriverEnv {
   runtime: OciRuntimeCli;
+  /** What conmon runs as the runtime (see RUNTIME_WRAPPER_SCRIPT). */
+  wrapperPath: string;
   conmonPath: string;
   initPath: string | undefined;
   perlPath: string | undefined;
@@ -81,10 +83,12 @@ export class OciDriver implements RuntimeDriver {
     const log = this.logger.child({ jobId: spec.jobId });
     const cid = containerId(spec.jobId);
     const paths = ociPaths(spec.stateDir);
-    await mkdir(spec.stateDir, { recursive: true, mode: 0o700 });
-    if ((await readText(paths.stateFile)) !== undefined) await this.teardown(spec.jobId, spec.stateDir, false);
-    await mkdir(paths.exitDir, { recursive: true });
-    await Promise.all([paths.log, paths.pidFile, paths.conmonPidFile, join(paths.exitDir, cid)].map((f) => rm(f, { force: true })));
+    await mkdir(paths.exitDir, { recursive: true, mode: 0o700 });
+    if ((await readText(paths.stateFile)) !== undefined) {
+      // A state dir reused for a new start: remove what the earlier container left.
+      await this.teardown(spec.jobId, spec.stateDir, false);
+      await Promise.all([paths.log, paths.pidFile, paths.conmonPidFile, join(paths.exitDir, cid)].map((f) => rm(f, { force: true })));
+    }
     const state: OciJobState = {
       v: 1,
       driver: 'oci',
@@ -99,21 +103,24 @@ export class OciDriver implements RuntimeDriver {
       tty: spec.tty,
       stdin: spec.stdin,
     };
-    await writeJsonAtomic(paths.stateFile, state);
-
-    await mountRootfs({ scratch: paths.scratch, rootfs: paths.rootfs, lowerDirs: spec.lowerDirs!, sizeBytes: spec.tempDiskBytes });
+    await this.checkCommand(spec);
+    const mount = rootfsMountOptions({ scratch: paths.scratch, lowerDirs: spec.lowerDirs!, sizeBytes: spec.tempDiskBytes });
+    const config = buildOciConfig(spec, {
+      cgroupsPath: `${env.cgroupParent}/${cid}`,
+      ...(env.initPath === undefined ? {} : { initPath: env.initPath }),
+      ...(this.options.capabilities === undefined ? {} : { capabilities: this.options.capabilities }),
+      limitSwap: env.limitSwap,
+    });
     try {
-      await this.checkCommand(spec, paths);
-      const config = buildOciConfig(spec, {
-        cgroupsPath: `${env.cgroupParent}/${cid}`,
-        ...(env.initPath === undefined ? {} : { initPath: env.initPath }),
-        ...(this.options.capabilities === undefined ? {} : { capabilities: this.options.capabilities }),
-        limitSwap: env.limitSwap,
-      });
-      await writeFile(join(paths.bundle, 'config.json'), JSON.stringify(config));
+      await Promise.all([
+        mkdir(paths.scratch, { recursive: true, mode: 0o700 }),
+        mkdir(paths.rootfs, { recursive: true, mode: 0o755 }).then(() => writeFile(join(paths.bundle, 'config.json'), JSON.stringify(config))),
+        writeJsonAtomic(paths.stateFile, state),
+      ]);
+      // One spawn: conmon runs our runtime wrapper, which mounts the rootfs, creates and starts the container.
       state.pid = await startConmon({
         conmonPath: env.conmonPath,
-        runtimePath: env.runtime.path,
+        runtimePath: env.wrapperPath,
         runtimeArgs: env.runtime.globalArgs(),
         cid,
         bundle: paths.bundle,
@@ -123,18 +130,30 @@ export class OciDriver implements RuntimeDriver {
         logPath: paths.log,
         stdin: spec.stdin,
         tty: spec.tty,
+        env: {
+          FLYNN_RUNTIME: env.runtime.path,
+          FLYNN_RUNTIME_ROOT: env.runtime.root,
+          FLYNN_CID: cid,
+          FLYNN_ROOTFS: paths.rootfs,
+          FLYNN_SCRATCH: paths.scratch,
+          FLYNN_TMPFS_OPTS: mount.tmpfsOptions,
+          FLYNN_OVERLAY_OPTS: mount.overlayOptions,
+        },
       });
-      await env.runtime.start(cid);
     } catch (err) {
       log.warn({ err }, 'container start failed; rolling back');
       await env.runtime.delete(cid).catch(() => false);
       await unmountRootfs(paths).catch((e: unknown) => log.error({ err: e }, 'rollback: unmount failed'));
       throw err;
     }
-    state.pidStart = await processStartTime(state.pid);
-    state.conmonPid = Number((await readText(paths.conmonPidFile))?.trim() ?? 0) || 0;
-    state.conmonStart = await processStartTime(state.conmonPid);
-    const oomFile = await oomCounterPath(state.pid, env.layout);
+    const [pidStart, conmonPid, oomFile] = await Promise.all([
+      processStartTime(state.pid),
+      readText(paths.conmonPidFile).then((t) => Number(t?.trim() ?? 0) || 0),
+      oomCounterPath(state.pid, env.layout),
+    ]);
+    state.pidStart = pidStart;
+    state.conmonPid = conmonPid;
+    state.conmonStart = await processStartTime(conmonPid);
     if (oomFile !== undefined) state.oomFile = oomFile;
     await writeJsonAtomic(paths.stateFile, state);
     log.info({ pid: state.pid, cid, conmonPid: state.conmonPid }, 'container started');
@@ -177,10 +196,10 @@ export class OciDriver implements RuntimeDriver {
     if (removeDir) await rm(stateDir, { recursive: true, force: true });
   }
 
-  /** Refuse a job whose command is not in its rootfs (with tini as PID 1 the runtime could not tell). */
-  private async checkCommand(spec: ContainerSpec, paths: OciPaths): Promise<void> {
+  /** Refuse a job whose command is not in its image (with tini as PID 1 the runtime could not tell). */
+  private async checkCommand(spec: ContainerSpec): Promise<void> {
     const cwd = spec.workingDir ?? '/';
-    const found = await findCommandInRoot(paths.rootfs, spec.args[0]!, spec.env.PATH ?? DEFAULT_PATH, cwd, hostLookupFs);
+    const found = await findCommandInRoot('/', spec.args[0]!, spec.env.PATH ?? DEFAULT_PATH, cwd, layeredLookupFs(spec.lowerDirs!));
     if (found === undefined) throw new RuntimeError('FLYNN_HOST_RUNTIME_EXEC_NOT_FOUND', `${spec.args[0]}: executable not found in the container`);
   }
 
@@ -216,6 +235,7 @@ export class OciDriver implements RuntimeDriver {
     const perlPath = o.perlPath ?? (await findExecutable('perl'));
     return {
       runtime: new OciRuntimeCli(runtimePath, runtimeRoot),
+      wrapperPath: await runtimeWrapper(runtimeRoot, await need('sh', undefined, 'sh')),
       conmonPath: await need('conmon', o.conmonPath, 'conmon'),
       initPath,
       perlPath,

@@ -1,4 +1,5 @@
 import { lstat, mkdir, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { execTool } from './exec.js';
 import type { LookupFs } from './core/rootfs-lookup.js';
 import { RuntimeError } from './runtime-error.js';
@@ -10,26 +11,38 @@ import { RuntimeError } from './runtime-error.js';
  * tmpfs (and count against the job's memory cgroup, as tmpfs pages do);
  * ENOSPC past `sizeBytes`; the layers are never written.
  */
-export async function mountRootfs(opts: { scratch: string; rootfs: string; lowerDirs: readonly string[]; sizeBytes: number }): Promise<void> {
-  for (const d of opts.lowerDirs) {
-    if (/[,:]/.test(d)) throw new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', `layer path must not contain ',' or ':': ${d}`);
+export interface RootfsMount {
+  /** `-o` of the tmpfs mounted at `scratch`. */
+  tmpfsOptions: string;
+  /** `-o` of the overlay mounted at `rootfs`. */
+  overlayOptions: string;
+}
+
+/** The mount options for a job's rootfs (validated: layer paths must not break the option syntax). */
+export function rootfsMountOptions(opts: { scratch: string; lowerDirs: readonly string[]; sizeBytes: number }): RootfsMount {
+  for (const d of [...opts.lowerDirs, opts.scratch]) {
+    if (/[,:]/.test(d)) throw new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', `layer and state paths must not contain ',' or ':': ${d}`);
   }
   // overlayfs: the first lowerdir is the top layer.
   const lower = [...opts.lowerDirs].reverse().join(':');
-  const options = `lowerdir=${lower},upperdir=${opts.scratch}/upper,workdir=${opts.scratch}/work`;
-  if (options.length > 4000) throw new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', `too many/long layer paths for one overlay mount (${options.length} bytes of options)`);
-  await mkdir(opts.scratch, { recursive: true, mode: 0o700 });
-  await mkdir(opts.rootfs, { recursive: true, mode: 0o755 });
-  const size = Math.max(4096, Math.floor(opts.sizeBytes));
-  await execTool('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'flynn-scratch', opts.scratch]);
-  try {
-    await mkdir(`${opts.scratch}/upper`, { mode: 0o755 });
-    await mkdir(`${opts.scratch}/work`, { mode: 0o700 });
-    await execTool('mount', ['-t', 'overlay', '-o', options, 'flynn-rootfs', opts.rootfs]);
-  } catch (err) {
-    await unmount(opts.scratch);
-    throw err;
-  }
+  const overlayOptions = `lowerdir=${lower},upperdir=${opts.scratch}/upper,workdir=${opts.scratch}/work`;
+  if (overlayOptions.length > 4000) throw new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', `too many/long layer paths for one overlay mount (${overlayOptions.length} bytes of options)`);
+  return { tmpfsOptions: `size=${Math.max(4096, Math.floor(opts.sizeBytes))},mode=0755`, overlayOptions };
+}
+
+/**
+ * Both mounts in one sh (a spawn from a big Node process is the expensive
+ * part); the tmpfs is undone when the overlay fails. `$1` tmpfs options, `$2`
+ * scratch, `$3` overlay options, `$4` rootfs.
+ */
+export const MOUNT_ROOTFS_SH =
+  'mount -t tmpfs -o "$1" flynn-scratch "$2" && mkdir -m 0755 "$2/upper" && mkdir -m 0700 "$2/work" && { mount -t overlay -o "$3" flynn-rootfs "$4" || { umount "$2"; exit 1; }; }';
+
+/** Mounts the rootfs from Node (the driver itself mounts inside its runtime wrapper, see oci-runtime.ts). */
+export async function mountRootfs(opts: { scratch: string; rootfs: string; lowerDirs: readonly string[]; sizeBytes: number }): Promise<void> {
+  const m = rootfsMountOptions(opts);
+  await Promise.all([mkdir(opts.scratch, { recursive: true, mode: 0o700 }), mkdir(opts.rootfs, { recursive: true, mode: 0o755 })]);
+  await execTool('/bin/sh', ['-c', MOUNT_ROOTFS_SH, 'flynn-mount', m.tmpfsOptions, opts.scratch, m.overlayOptions, opts.rootfs]);
 }
 
 /** Unmounts the overlay then the tmpfs; fine when either is not mounted. */
@@ -51,6 +64,41 @@ export async function unmount(path: string): Promise<void> {
     }
     throw err;
   }
+}
+
+/**
+ * A {@link LookupFs} over the image layers as overlayfs would merge them (top
+ * layer first; a whiteout, a 0/0 character device, hides lower entries), for
+ * paths relative to the container root `/`. Opaque directories are not
+ * honoured: a file hidden by one may be "found" (the job then fails with 127).
+ */
+export function layeredLookupFs(lowerDirs: readonly string[]): LookupFs {
+  const top = [...lowerDirs].reverse();
+  const find = async (path: string): Promise<{ layer: string; st: Stats } | undefined> => {
+    for (const layer of top) {
+      try {
+        const st = await lstat(layer + path);
+        if (st.isCharacterDevice() && st.rdev === 0) return undefined;
+        return { layer, st };
+      } catch {
+        /* not in this layer */
+      }
+    }
+    return undefined;
+  };
+  return {
+    async lstat(path) {
+      const f = await find(path);
+      if (!f) return undefined;
+      const kind = f.st.isSymbolicLink() ? 'symlink' : f.st.isDirectory() ? 'dir' : f.st.isFile() ? 'file' : 'other';
+      return { kind, executable: (f.st.mode & 0o111) !== 0 };
+    },
+    async readlink(path) {
+      const f = await find(path);
+      if (!f) throw new Error(`no such entry: ${path}`);
+      return readlink(f.layer + path);
+    },
+  };
 }
 
 /** A {@link LookupFs} on the real filesystem. */

@@ -4,13 +4,16 @@ import { RuntimeError } from './runtime-error.js';
 
 let counter = 0;
 
-/** Writes JSON so a reader (or a crash) sees the old file or the whole new one: temp file, fsync, rename. */
+/**
+ * Writes JSON so a reader (or a crashed daemon) sees the old file or the whole
+ * new one: temp file, rename. No fsync: the files describe processes, which do
+ * not survive a host crash anyway, and a daemon crash keeps the page cache.
+ */
 export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++counter}.tmp`);
   const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(JSON.stringify(value, null, 1) + '\n');
-    await fh.sync();
   } finally {
     await fh.close();
   }

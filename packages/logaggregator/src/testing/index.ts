@@ -1,1 +1,1 @@
-export {};
+export { logEntry, syslogFrame } from './log-fixtures.js';

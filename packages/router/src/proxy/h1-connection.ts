@@ -25,8 +25,10 @@ import type { ClientConnectionLike, ProxyContext } from './proxy-context.js';
 import { cookieValue, STICKY_COOKIE } from './sticky-cookie.js';
 
 export interface ListenerInfo {
-  /** The port requests arrive on (route matching, X-Forwarded-Port). */
+  /** The port requests arrive on (X-Forwarded-Port). */
   port: number;
+  /** The port routes are matched with: 0 for a default listener (matches port-0 routes), else `port`. */
+  routePort: number;
   proto: 'http' | 'https';
 }
 
@@ -208,7 +210,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     const host = req.host === undefined ? '' : normalizeHost(req.host);
     if (host === undefined) return this.reject(400, 'invalid Host header');
     const target = req.target.charCodeAt(0) === 0x2f ? req.target : routingTarget(req.target);
-    const entry = ctx.routes.matchHttp(host, this.listener.port, target);
+    const entry = ctx.routes.matchHttp(host, this.listener.routePort, target);
     if (entry === undefined) return this.respondLocally(404);
     if (ctx.maxBodyBytes > 0 && req.contentLength > ctx.maxBodyBytes) return this.reject(413);
     const route = entry.route;

@@ -1,0 +1,4 @@
+import { describeBlobBackend } from './describe-blob-backend.js';
+import { MemoryBlobBackend } from './memory-blob-backend.js';
+
+describeBlobBackend('memory', async () => ({ backend: new MemoryBlobBackend() }));
