@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'server/index': 'src/server/index.ts', 'testing/index': 'src/testing/index.ts' },
+  // dns-worker: the entry script of DnsWorkerPool's processes (found next to the bundle that runs the pool).
+  entry: { index: 'src/index.ts', 'server/index': 'src/server/index.ts', 'testing/index': 'src/testing/index.ts', 'dns-worker': 'src/dns/dns-worker.ts' },
   format: ['esm'],
   dts: true,
   sourcemap: true,

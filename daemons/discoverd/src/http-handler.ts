@@ -7,27 +7,21 @@
  * and app exist (startup), raft answers 503 and the API 503 JSON `retry: true`.
  */
 import type { FetchHandler } from '@flynn-ts/core/http';
-import { RAFT_PATH_PREFIX } from '@flynn-ts/discovery/server';
-import type { DiscoveryNode } from '@flynn-ts/discovery/server';
+import { ALREADY_SENT, RAFT_PATH_PREFIX } from '@flynn-ts/discovery/server';
+import type { DiscoveryHttp, DiscoveryNode } from '@flynn-ts/discovery/server';
 
 export interface HandlerTarget {
   node: DiscoveryNode | undefined;
-  app: { fetch(req: Request): Response | Promise<Response> } | undefined;
+  /** The API: the fetch app and its node:http fast path for the hot endpoints. */
+  api: DiscoveryHttp | undefined;
 }
 
-/**
- * Tells `@hono/node-server` (under `serve()`) that the response was written
- * on the node:http objects already (its documented `RESPONSE_ALREADY_SENT`).
- */
-const ALREADY_SENT_HEADER = 'x-hono-already-sent';
-
 export function discoverdHandler(target: () => HandlerTarget): FetchHandler {
-  return async (req, env) => {
-    const { node, app } = target();
-    if (node && env?.incoming && env.outgoing && node.raftHandler(env.incoming, env.outgoing)) {
-      return new Response(null, { headers: { [ALREADY_SENT_HEADER]: 'true' } });
-    }
-    if (app) return app.fetch(req);
+  return (req, env) => {
+    const { node, api } = target();
+    if (node && env?.incoming && env.outgoing && node.raftHandler(env.incoming, env.outgoing)) return ALREADY_SENT;
+    if (api && env?.incoming && env.outgoing && api.handleNode(env.incoming, env.outgoing)) return ALREADY_SENT;
+    if (api) return api.app.fetch(req);
     const path = new URL(req.url).pathname;
     if (path === RAFT_PATH_PREFIX || path.startsWith(`${RAFT_PATH_PREFIX}/`)) return new Response(null, { status: 503 });
     return Response.json({ code: 'service_unavailable', message: 'discoverd: starting', retry: true }, { status: 503 });

@@ -11,7 +11,8 @@ import type { Clock, Logger, LogLevel, Random, Timer } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
 import { DiscoveryClient } from '@flynn-ts/discovery';
-import { createDiscoveryApi, DiscoveryNode, DnsServer, DnsWorkerPool } from '@flynn-ts/discovery/server';
+import { createDiscoveryHttp, DiscoveryNode, DnsServer, DnsWorkerPool } from '@flynn-ts/discovery/server';
+import type { DiscoveryHttp } from '@flynn-ts/discovery/server';
 import { announceSelf } from './announce-self.js';
 import type { Announcement } from './announce-self.js';
 import { joinHostPort, parseListenAddr } from './config.js';
@@ -85,7 +86,7 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
   const clock = o.clock ?? systemClock;
   const random = o.random ?? cryptoRandom();
   const listen = parseListenAddr(o.addr ?? ':1111');
-  const target: { node: DiscoveryNode | undefined; app: ReturnType<typeof createDiscoveryApi> | undefined } = { node: undefined, app: undefined };
+  const target: { node: DiscoveryNode | undefined; api: DiscoveryHttp | undefined } = { node: undefined, api: undefined };
   const http = await serve(discoverdHandler(() => target), { host: listen.host, port: listen.port, logger, clock, graceMs: o.closeGraceMs ?? 2_000 });
   const address = joinHostPort(o.host, http.port);
   const url = `http://${address}`;
@@ -108,7 +109,7 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
       ...(o.electionTicks !== undefined ? { electionTicks: o.electionTicks } : {}),
     });
     target.node = node;
-    target.app = createDiscoveryApi(node.backend(), { logger, clock, random, signal: http.closing, ...(o.version ? { version: o.version } : {}) });
+    target.api = createDiscoveryHttp(node.backend(), { logger, clock, random, signal: http.closing, ...(o.version ? { version: o.version } : {}) });
     if (o.dnsAddr) {
       const makeClient = (servers: string[]) => new DiscoveryClient({ servers: servers.map((p) => `http://${p}`), clock, random, logger });
       view = new RoleDnsView(node, { makeClient, logger });

@@ -22,6 +22,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+// The library's timers (retry backoff, wait deadlines) are unref'd; this keeps the process up until the command ends.
+const keepAlive = setInterval(() => {}, 1 << 30);
 const code = await runCli(process.argv.slice(2), processIo(), { version: packageVersion() });
+clearInterval(keepAlive);
 // Exit once stdout and stderr are flushed (pipes are asynchronous).
 process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

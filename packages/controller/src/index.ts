@@ -96,6 +96,8 @@ export { getDeployment, listDeployments, setDeploymentStatus } from './data/depl
 export { getJob, listActiveJobs, upsertJob } from './data/jobs.js';
 export { listEvents, getEvent, latestEventId } from './data/events.js';
 export { listRoutes } from './data/routes.js';
+export { collectAppGarbage } from './data/app-gc.js';
+export type { AppGarbageCollection } from './data/app-gc.js';
 
 // Client SDK and router integration.
 export { ControllerClient } from './client/controller-client.js';

@@ -149,6 +149,23 @@ describe.skipIf(PG_MISSING)('apps and releases', () => {
     expect(events[0].data.app_deletion.deleted_releases.map((r: { id: string }) => r.id)).toEqual([releaseId]);
   });
 
+  it('garbage-collects old slug releases, keeping the newest distinct slugs and running releases', async () => {
+    const app = (await c.call('POST', '/apps', { name: 'gc-app', meta: { 'gc.max_inactive_slug_releases': '1' } })).body;
+    const image = (await c.call('POST', '/artifacts', { type: 'docker', uri: 'docker://slugrunner' })).body;
+    const releases: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const slug = (await c.call('POST', '/artifacts', { type: 'file', uri: `http://blobstore/slug-${i}.tgz`, meta: { blobstore: 'true' } })).body;
+      releases.push((await c.call('POST', '/releases', { app_id: app.id, artifacts: [image.id, slug.id], meta: { git: 'true' }, processes: { web: {} } })).body.id);
+    }
+    await c.call('PUT', `/apps/gc-app/formations/${releases[0]}`, { processes: { web: 1 } }); // oldest, but running
+    await c.call('PUT', '/apps/gc-app/release', { id: releases[1] });
+    expect((await c.call('POST', '/apps/gc-app/gc')).status).toBe(200);
+    const left = (await c.call('GET', '/apps/gc-app/releases')).body.map((r: { id: string }) => r.id);
+    expect(left).toEqual([releases[3], releases[1], releases[0]]);
+    const [event] = (await c.call('GET', `/events?app_id=${app.id}&object_types=app_garbage_collection`)).body;
+    expect(event.data).toEqual({ app_garbage_collection: { app_id: app.id, deleted_releases: [releases[2]] }, error: '' });
+  });
+
   it('answers unknown ids with 404 JSON, refuses bodies over 1 MiB, redirects trailing slashes', async () => {
     for (const path of ['/apps/nope', '/apps/00000000-0000-4000-8000-000000000000', '/releases/garbage', '/artifacts/x', '/deployments/1']) {
       const r = await c.call('GET', path);

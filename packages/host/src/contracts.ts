@@ -180,6 +180,12 @@ export interface LogManager {
   /** Past lines of an app, optionally of one job (tail `lines`), then live ones when `follow`. */
   read(filter: { appId: string; jobId?: string }, opts: { lines?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<LogLine>;
   close(): Promise<void>;
+  /**
+   * Optional: resolves when every line written so far is readable by `read()`
+   * (the job manager calls it after a job's output drained, before reporting
+   * the job done, so its logs are complete when the `stop` event arrives).
+   */
+  flush?(): Promise<void>;
 }
 
 export type { Readable };

@@ -47,7 +47,7 @@ describe('attach', () => {
     session.signal(2);
     expect(await session.exit).toBe(130);
     expect(await out).toBe('before\n');
-    expect((await t.client.getJob(id)).status).toBe('crashed');
+    expect(await waitForStatus(t.client, id, ['crashed'])).toMatchObject({ exit_status: 130 });
   });
 
   it('waits for a job started attached and gets all of its output', async () => {

@@ -228,6 +228,15 @@ describe.skipIf(missing)('OciDriver with runc + conmon (root)', () => {
     expect(FlynnError.is(noRoot) && noRoot.code).toBe('FLYNN_HOST_RUNTIME_INVALID_SPEC');
   });
 
+  it('reports a runtime refusal with its message and rolls back', async () => {
+    const s = spec('bad-cwd', ['true'], { workingDir: '/etc/passwd' });
+    const err = await driver.start(s).catch((e: unknown) => e);
+    expect(FlynnError.is(err) && err.code).toBe('FLYNN_HOST_RUNTIME_START');
+    expect(String((err as Error).message)).toMatch(/passwd/);
+    expect(await mountsUnder(s.stateDir)).toEqual([]);
+    expect(listContainers('runc', runtimeRoot)).not.toContain('flynn-bad-cwd');
+  });
+
   it('cleanup deletes the container, unmounts and removes the state dir, idempotently', async () => {
     const s = spec('cleanup', ['sleep', '1000']);
     const h = await driver.start(s);

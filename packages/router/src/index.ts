@@ -49,3 +49,9 @@ export { createRouter, Router } from './router.js';
 export type { RouterOptions, ListenOptions, RouterAddresses } from './router.js';
 export { createRouterApi, parseEventTypes } from './api/router-api.js';
 export type { RouterApiOptions } from './api/router-api.js';
+
+// Several processes (node:cluster): control plane in the primary, data planes in workers.
+export { startCluster } from './cluster/primary.js';
+export type { ClusterOptions, ClusterHandle } from './cluster/primary.js';
+export { runClusterWorker } from './cluster/worker.js';
+export type { WorkerConfig } from './cluster/ipc-protocol.js';

@@ -3,7 +3,7 @@
  * HTTP/2) and TCP route ports (bound as TCP routes appear), and closes them
  * gracefully. Used by the single-process router and by cluster workers.
  */
-import type { Server } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { noopLogger } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
@@ -47,6 +47,8 @@ export interface BoundPorts {
 export class Listeners {
   readonly tcp: TcpProxy;
   private readonly servers: Server[] = [];
+  /** Every accepted TCP socket (TLS handshakes in progress included), for the hard stop after the grace. */
+  private readonly sockets = new Set<Socket>();
   private readonly logger: Logger;
 
   constructor(
@@ -106,6 +108,7 @@ export class Listeners {
     while (ctx.connections.size > 0 && ctx.clock.monotonic() < deadline) await ctx.clock.sleep(20);
     const forced = ctx.destroyAll();
     this.tcp.destroyAll();
+    for (const socket of this.sockets) socket.destroy();
     ctx.stop();
     await closed;
     this.logger.info({ event: 'listeners_closed', forcedConnections: forced }, 'listeners closed');
@@ -121,6 +124,10 @@ export class Listeners {
         info.port = bound;
         if (info.routePort !== 0) info.routePort = bound;
         this.servers.push(server);
+        server.on('connection', (socket: Socket) => {
+          this.sockets.add(socket);
+          socket.once('close', () => this.sockets.delete(socket));
+        });
         this.logger.info({ event: 'listen', proto: info.proto, host, port: bound, default: info.routePort === 0 }, 'listening');
         resolve(bound);
       });

@@ -5,6 +5,7 @@ import { BlobPathError, checkBlobPath, checkListDir, checkListPrefix, compareCod
 // Segments without '/', controls, and not '.' or '..'.
 const segmentArb = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 12 })
+  // eslint-disable-next-line no-control-regex
   .filter((s) => !s.includes('/') && !/[\u0000-\u001f\u007f]/.test(s) && s !== '.' && s !== '..');
 // Characters that matter to paths, plus any grapheme.
 const fuzzChar = fc.oneof(fc.constantFrom('/', '%', '.', '2', 'F', 'f', 'e', 'E', '0', 'C', '\u0000', '\t', '\u007f', '\uffff'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }));

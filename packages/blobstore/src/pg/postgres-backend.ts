@@ -20,6 +20,7 @@ import pg from 'pg';
 import type { BlobBackend, BlobInfo, BlobReader, ByteRange, PutOptions } from '../blob-backend.js';
 import { BlobHasher, hashing } from '../blob-hash.js';
 import { OffsetMismatchError } from '../errors.js';
+import { copyOut, parseCopyBinary } from './copy-out.js';
 import { migrateBlobstore } from './migrate.js';
 
 export interface PostgresBackendOptions {
@@ -38,16 +39,18 @@ export interface PostgresBackendOptions {
 
 export const BLOBSTORE_UNAVAILABLE = 'FLYNN_BLOBSTORE_UNAVAILABLE';
 
+/** A `blobs` row, every column as text (numbers that may exceed 2^53 or need no parsing stay strings). */
 interface BlobRow {
   name: string;
   file_id: string;
   size: string;
   content_type: string;
-  sha512: Buffer;
-  updated_at: Date;
+  sha512_hex: string;
+  updated_ms: string;
 }
 
-const SELECT_BLOB = 'SELECT name, file_id, size, content_type, sha512, updated_at FROM blobs WHERE name = $1';
+const SELECT_BLOB = `SELECT name, file_id::text AS file_id, size::text AS size, content_type, encode(sha512, 'hex') AS sha512_hex,
+  (extract(epoch FROM updated_at) * 1000)::bigint::text AS updated_ms FROM blobs WHERE name = $1`;
 const UPSERT_BLOB = `INSERT INTO blobs (name, file_id, size, content_type, sha512, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)
   ON CONFLICT (name) DO UPDATE SET file_id = EXCLUDED.file_id, size = EXCLUDED.size, content_type = EXCLUDED.content_type, sha512 = EXCLUDED.sha512, updated_at = EXCLUDED.updated_at`;
 const NAME_LOCK = 'SELECT pg_advisory_xact_lock(hashtextextended($1, 1718384238))';
@@ -150,7 +153,7 @@ export class PostgresBackend implements BlobBackend {
       if (!src) return undefined;
       const fileId = randomUUID();
       await client.query('INSERT INTO blob_chunks (file_id, off, len, data) SELECT $1, off, len, data FROM blob_chunks WHERE file_id = $2', [fileId, src.file_id]);
-      return this.switchTo(client, to, { fileId, size: Number(src.size), contentType: src.content_type, sha512: src.sha512.toString('base64') });
+      return this.switchTo(client, to, { fileId, size: Number(src.size), contentType: src.content_type, sha512: hexToBase64(src.sha512_hex) });
     });
   }
 
@@ -230,7 +233,11 @@ function unavailable(err: unknown): FlynnError {
 }
 
 function infoOf(row: BlobRow): BlobInfo {
-  return { path: row.name, size: Number(row.size), etag: row.sha512.toString('base64'), contentType: row.content_type, modifiedAt: row.updated_at.getTime() };
+  return { path: row.name, size: Number(row.size), etag: hexToBase64(row.sha512_hex), contentType: row.content_type, modifiedAt: Number(row.updated_ms) };
+}
+
+function hexToBase64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
 }
 
 function escapeLike(s: string): string {
@@ -276,43 +283,41 @@ class ChunkWriter {
 }
 
 /**
- * The bytes [start, end] of a file's chunks, a few rows per query (about
- * 4 MiB), in order; checks the chunks are contiguous.
+ * The bytes [start, end] of a file's chunks, in order, a few rows (about
+ * 4 MiB) per binary COPY with the next batch fetched while the current one
+ * is consumed (so at most two batches in memory); checks that the chunks are
+ * contiguous.
  */
 async function* readChunks(client: pg.PoolClient, fileId: string, range: ByteRange, chunkBytes: number, closed: () => boolean = () => false): AsyncGenerator<Uint8Array> {
   if (range.end < range.start) return;
+  if (!/^[0-9a-f-]{36}$/.test(fileId) || !Number.isSafeInteger(range.start) || !Number.isSafeInteger(range.end)) {
+    throw new FlynnError('FLYNN_BLOBSTORE_CORRUPT', `blobstore: bad chunk reference ${fileId} ${range.start}-${range.end}`);
+  }
   const batch = Math.max(1, Math.floor((4 * 1024 * 1024) / chunkBytes));
+  // COPY takes no parameters: the values are checked above and inlined.
+  const rowsOf = async (where: string, order: string, limit: number) =>
+    parseCopyBinary(await copyOut(client, `COPY (SELECT off, data FROM blob_chunks WHERE file_id = '${fileId}' AND ${where} ORDER BY off ${order} LIMIT ${limit}) TO STDOUT (FORMAT binary)`));
   let pos = range.start;
   // The chunk holding `start`, then the following ones.
-  let rows = await chunkRows(client, 'SELECT off::text AS off, data FROM blob_chunks WHERE file_id = $1 AND off <= $2 ORDER BY off DESC LIMIT 1', [fileId, pos]);
-  for (;;) {
-    for (const row of rows) {
-      const off = Number(row.off);
-      if (off > pos || off + row.data.length <= pos) throw new FlynnError('FLYNN_BLOBSTORE_CORRUPT', `blobstore: chunks of ${fileId} are not contiguous at byte ${pos}`);
-      const from = pos - off;
-      const to = Math.min(row.data.length, range.end - off + 1);
-      yield row.data.subarray(from, to);
-      pos = off + to;
-      if (pos > range.end) return;
+  let pending = rowsOf(`off <= ${pos}`, 'DESC', 1);
+  try {
+    for (;;) {
+      const rows = await pending;
+      if (rows.length === 0) throw new FlynnError('FLYNN_BLOBSTORE_CORRUPT', `blobstore: chunks of ${fileId} end at byte ${pos}`);
+      const lastOff = Number(rows[rows.length - 1]![0]!.readBigInt64BE());
+      const more = lastOff + rows[rows.length - 1]![1]!.length <= range.end;
+      pending = more && !closed() ? rowsOf(`off > ${lastOff} AND off <= ${range.end}`, 'ASC', batch) : Promise.resolve([]);
+      for (const [offField, data] of rows) {
+        const off = Number(offField!.readBigInt64BE());
+        if (off > pos || off + data!.length <= pos) throw new FlynnError('FLYNN_BLOBSTORE_CORRUPT', `blobstore: chunks of ${fileId} are not contiguous at byte ${pos}`);
+        const to = Math.min(data!.length, range.end - off + 1);
+        yield data!.subarray(pos - off, to);
+        pos = off + to;
+        if (pos > range.end) return;
+      }
+      if (closed()) return;
     }
-    if (rows.length === 0) throw new FlynnError('FLYNN_BLOBSTORE_CORRUPT', `blobstore: chunks of ${fileId} end at byte ${pos}`);
-    if (closed()) return;
-    const lastOff = Number(rows[rows.length - 1]!.off);
-    rows = await chunkRows(client, 'SELECT off::text AS off, data FROM blob_chunks WHERE file_id = $1 AND off > $2 AND off <= $3 ORDER BY off LIMIT $4', [fileId, lastOff, range.end, batch]);
+  } finally {
+    pending.catch(() => undefined); // a prefetch nobody waits for any more
   }
-}
-
-/** Parsers for binary results: bytea as the raw bytes (pg would make a string of them), text as UTF-8. */
-const BINARY_TYPES = {
-  getTypeParser: (oid: number, format?: string) => {
-    if (format !== 'binary') return pg.types.getTypeParser(oid, format as 'text');
-    return oid === 17 ? (v: Buffer) => v : (v: Buffer) => v.toString('utf8');
-  },
-} as unknown as pg.CustomTypesConfig;
-
-async function chunkRows(client: pg.PoolClient, text: string, values: unknown[]): Promise<{ off: string; data: Buffer }[]> {
-  // Binary results: bytea comes as raw bytes (no hex text to decode).
-  // `binary` is a pg query option its type definitions do not list.
-  const config = { text, values, binary: true, types: BINARY_TYPES } as pg.QueryConfig;
-  return (await client.query<{ off: string; data: Buffer }>(config)).rows;
 }

@@ -83,7 +83,8 @@ async function runAddHttp(ctx: CommandContext): Promise<void> {
     path: url.pathname,
     sticky: ctx.flag('sticky'),
     leader: ctx.flag('leader'),
-    drain_backends: !ctx.flag('no-drain-backends'),
+    // Absent: as the service's other routes (the controller requires them to agree), else true.
+    ...(ctx.flag('no-drain-backends') ? { drain_backends: false } : {}),
     disable_keep_alives: ctx.flag('disable-keep-alives'),
     ...(certificate ? { certificate } : {}),
   } as Partial<HttpRoute> as NewRoute;
@@ -98,7 +99,7 @@ async function runAddTcp(ctx: CommandContext): Promise<void> {
     service: ctx.str('service') ?? `${app}-web`,
     port: portOption(ctx) ?? 0,
     leader: ctx.flag('leader'),
-    drain_backends: !ctx.flag('no-drain-backends'),
+    ...(ctx.flag('no-drain-backends') ? { drain_backends: false } : {}),
   } as Partial<TcpRoute> as NewRoute;
   const created = (await (await ctx.client()).createRoute(app, route)) as TcpRoute;
   ctx.out(`${formattedId(created)} listening on port ${created.port}`);

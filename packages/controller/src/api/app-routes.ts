@@ -1,6 +1,7 @@
 /** Apps, their current release and release deletion (reference §5.3). */
 import { parseAppUpdate, parseNewApp } from '../core/app-input.js';
 import { asObject, str } from '../core/validate.js';
+import { collectAppGarbage } from '../data/app-gc.js';
 import { deleteApp, getApp, insertApp, listApps, setAppRelease, updateApp } from '../data/apps.js';
 import { deleteAppRelease, getRelease, listAppReleases } from '../data/releases.js';
 import { getProvider, softDeleteResource } from '../data/resources.js';
@@ -43,6 +44,10 @@ export function mountAppRoutes(app: ControllerApp, deps: ApiDeps): void {
     const releaseId = str(body, 'id', { required: true })!;
     const { release } = await db.tx(async (tx) => setAppRelease(tx, await getApp(tx, param(c, 'app'), { forUpdate: true }), releaseId));
     return c.json(release);
+  });
+  app.post('/apps/:app/gc', async (c) => {
+    await db.tx(async (tx) => collectAppGarbage(tx, await getApp(tx, param(c, 'app'), { forUpdate: true })));
+    return ok(c);
   });
   app.get('/apps/:app/releases', async (c) => c.json(await listAppReleases(db, (await getApp(db, param(c, 'app'))).id)));
   app.delete('/apps/:app/releases/:release', async (c) => {

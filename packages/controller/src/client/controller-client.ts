@@ -109,6 +109,8 @@ export class ControllerClient {
   updateApp(idOrName: string, update: AppUpdate): Promise<App> { return this.send('POST', `/apps/${seg(idOrName)}`, update); }
   updateAppMeta(idOrName: string, meta: StringMap): Promise<App> { return this.send('POST', `/apps/${seg(idOrName)}/meta`, { meta }); }
   async deleteApp(idOrName: string): Promise<void> { await this.send('DELETE', `/apps/${seg(idOrName)}`); }
+  /** Deletes old slug releases (`gc.max_inactive_slug_releases`). */
+  async scheduleAppGarbageCollection(idOrName: string): Promise<void> { await this.send('POST', `/apps/${seg(idOrName)}/gc`); }
 
   // --- artifacts and releases ---
   createArtifact(artifact: NewArtifact): Promise<Artifact> { return this.send('POST', '/artifacts', artifact); }

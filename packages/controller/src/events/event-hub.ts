@@ -46,6 +46,7 @@ export class EventHub implements SubscriptionSource {
   private readonly fetchBackoff: Backoff;
   private readonly pollMs: number;
   private readonly subs = new Set<EventSubscription>();
+  private readonly ready = new WeakSet<EventSubscription>();
   private client: pg.Client | undefined;
   private lastId = 0;
   private fetching: Promise<void> | undefined;
@@ -79,8 +80,11 @@ export class EventHub implements SubscriptionSource {
     return this.lastId;
   }
 
+  /** Subscriptions whose start point is fixed (events committed from now on reach them). */
   get subscriberCount(): number {
-    return this.subs.size;
+    let n = 0;
+    for (const sub of this.subs) if (this.ready.has(sub)) n++;
+    return n;
   }
 
   /**
@@ -88,6 +92,12 @@ export class EventHub implements SubscriptionSource {
    * event can fall between its past and its live part.
    */
   async subscribe(filter: EventFilter, options: SubscribeOptions = {}): Promise<EventSubscription> {
+    const sub = await this.open(filter, options);
+    this.ready.add(sub);
+    return sub;
+  }
+
+  private async open(filter: EventFilter, options: SubscribeOptions): Promise<EventSubscription> {
     if (this.closed) throw new Error('event hub closed');
     if (options.afterId !== undefined) return this.register(filter, { cursor: options.afterId, catchUp: true });
     if (!options.past) {

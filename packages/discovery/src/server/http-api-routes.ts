@@ -41,7 +41,7 @@ type Handler = (c: Context) => Promise<Response>;
 
 export function addMemberRoutes(app: Hono, ctx: RoutesContext): void {
   const { backend } = ctx;
-  const route = (h: Handler) => (c: Context) => h(c).catch((err: unknown) => failure(c, err, ctx));
+  const route = (h: Handler) => (c: Context) => h(c).catch((err: unknown) => failureResponse(c.req.method, c.req.url, err, ctx.backend, ctx.logger));
   const service = (c: Context) => c.req.param('service') ?? '';
   const body = (c: Context) => readBody(c.req.raw, ctx.bodyLimit);
   const stream = (c: Context, kinds: EventKindSet) =>
@@ -189,20 +189,25 @@ function wantsStream(c: Context): boolean {
 
 /** `?consistent=true` (or `1`) asks the backend for a linearizable read. */
 function readOptions(c: Context): ReadOptions {
-  const v = c.req.query('consistent');
+  return consistentRead(c.req.query('consistent'));
+}
+
+/** The read options for a `consistent` query parameter value. */
+export function consistentRead(v: string | undefined | null): ReadOptions {
   return v === 'true' || v === '1' ? { consistent: true } : {};
 }
 
 /**
  * A write on a follower becomes a 307 to the leader (same path and query);
  * without a known leader, 503. Anything else maps by its FlynnError code.
+ * `url` is the absolute request URL.
  */
-function failure(c: Context, err: unknown, ctx: RoutesContext): Response {
+export function failureResponse(method: string, url: string, err: unknown, backend: Pick<DiscoveryBackend, 'leaderAddress'>, logger: Logger): Response {
   const notLeader = notLeaderTarget(err);
-  if (!notLeader) return thrownResponse(err, ctx.logger);
-  const leader = notLeader.leader || ctx.backend.leaderAddress();
+  if (!notLeader) return thrownResponse(err, logger);
+  const leader = notLeader.leader || backend.leaderAddress();
   if (!leader) return serviceUnavailable(NO_KNOWN_LEADER);
-  return goRedirect(c.req.method, redirectUrl(c.req.url, leader));
+  return goRedirect(method, redirectUrl(url, leader));
 }
 
 /**

@@ -75,6 +75,15 @@ export function serviceUnavailable(message: string): Response {
   return errorResponse(503, 'service_unavailable', message, true);
 }
 
+/** `Discoverd-Peers`, or undefined when the backend cannot list them (the original then omits it). */
+export function peerList(backend: { peers(): string[] }): string | undefined {
+  try {
+    return backend.peers().join(',');
+  } catch {
+    return undefined;
+  }
+}
+
 export const NO_KNOWN_LEADER = 'discoverd: no known leader';
 export const SHUTTING_DOWN = 'discoverd: shutting down';
 

@@ -13,7 +13,13 @@
  *    `Discoverd-Peers` (comma list, leader first).
  *
  * Unknown routes and HEAD answer Go's text 404, as the original's router.
+ *
+ * `createDiscoveryHttp` also returns `handleNode`, a fast path for the hot
+ * endpoints on the raw node:http objects (see ./http-fast-path.ts): same
+ * bytes, without the fetch `Request`/`Response` machinery. A server that can
+ * offer it the raw objects calls it first (see `discoveryFetchHandler`).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import { cryptoRandom, noopLogger, systemClock } from '@flynn-ts/core';
 import type { Clock, Logger, Random } from '@flynn-ts/core';
@@ -22,7 +28,9 @@ import { DEFAULT_BODY_LIMIT } from './http-api-body.js';
 import { addNodeRoutes } from './http-api-node.js';
 import type { ShutdownState } from './http-api-node.js';
 import { addMemberRoutes } from './http-api-routes.js';
-import { goNotFound, serviceUnavailable, SHUTTING_DOWN, thrownResponse } from './http-api-wire.js';
+import { goNotFound, peerList, serviceUnavailable, SHUTTING_DOWN, thrownResponse } from './http-api-wire.js';
+import { createFastPath } from './http-fast-path.js';
+import type { NodeHandler } from './http-fast-path.js';
 import { buildProxyApi } from './proxy.js';
 import { DEFAULT_KEEP_ALIVE_MS, DEFAULT_STREAM_BUFFER } from './sse-stream.js';
 
@@ -45,6 +53,22 @@ export interface DiscoveryApiOptions {
 }
 
 export function createDiscoveryApi(backend: DiscoveryBackend, options: DiscoveryApiOptions = {}): Hono {
+  return createDiscoveryHttp(backend, options).app;
+}
+
+export interface DiscoveryHttp {
+  /** The whole API as a fetch app. */
+  app: Hono;
+  /**
+   * The fast path for the hot endpoints on node:http objects: returns true
+   * when it took the request (it answers on `res` itself), false to let `app`
+   * answer it (nothing was read or written then).
+   */
+  handleNode: NodeHandler;
+}
+
+/** {@link createDiscoveryApi} plus its node:http fast path, sharing one shutdown state. */
+export function createDiscoveryHttp(backend: DiscoveryBackend, options: DiscoveryApiOptions = {}): DiscoveryHttp {
   const logger = (options.logger ?? noopLogger).child({ api: 'discoverd' });
   const version = options.version ?? 'dev';
   const state: ShutdownState = { shuttingDown: false };
@@ -79,16 +103,27 @@ export function createDiscoveryApi(backend: DiscoveryBackend, options: Discovery
   });
   app.notFound(() => goNotFound());
   app.onError((err) => thrownResponse(err, logger));
-  return app;
+  const handleNode = createFastPath({ backend, logger, state, bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT });
+  return { app, handleNode };
 }
 
-/** `Discoverd-Peers`, or undefined when the backend cannot list them (the original then omits it). */
-function peerList(backend: DiscoveryBackend): string | undefined {
-  try {
-    return backend.peers().join(',');
-  } catch {
-    return undefined;
-  }
+/**
+ * What a fetch handler running under `@hono/node-server` (`serve()` from
+ * `@flynn-ts/core/http`) returns after answering on the raw node:http objects
+ * itself (its documented `x-hono-already-sent`). One shared, body-less
+ * instance: the adapter only reads its headers.
+ */
+export const ALREADY_SENT: Response = new Response(null, { headers: { 'x-hono-already-sent': 'true' } });
+
+/**
+ * A `serve()` handler for {@link createDiscoveryHttp}'s pair: the fast path
+ * when it takes the request, the app otherwise.
+ */
+export function discoveryFetchHandler(http: DiscoveryHttp): (req: Request, env?: { incoming?: IncomingMessage; outgoing?: ServerResponse }) => Response | Promise<Response> {
+  return (req, env) => {
+    if (env?.incoming && env.outgoing && http.handleNode(env.incoming, env.outgoing)) return ALREADY_SENT;
+    return http.app.fetch(req);
+  };
 }
 
 /** Every response here is built by this package, so its headers are mutable. */

@@ -9,7 +9,7 @@ import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
 import type { Logger } from '@flynn-ts/core';
 import type { DiscoveryBackend } from '../server/backend.js';
-import { createDiscoveryApi } from '../server/http-api.js';
+import { createDiscoveryHttp, discoveryFetchHandler } from '../server/http-api.js';
 import { memoryDiscoveryBackend } from './memory-discovery-backend.js';
 import type { MemoryDiscoveryStore } from './memory-discovery-store.js';
 
@@ -42,8 +42,8 @@ export async function serveMemoryDiscovery(store: MemoryDiscoveryStore, options:
   const base = memoryDiscoveryBackend(store, { address: () => bound.address });
   const backend = options.backend ? options.backend(base) : base;
   const streams = new AbortController();
-  const app = createDiscoveryApi(backend, { signal: streams.signal, ...(options.logger ? { logger: options.logger } : {}) });
-  const handle = await serve((req) => app.fetch(req), { port: options.port ?? 0, host: options.host ?? '127.0.0.1', graceMs: 0 });
+  const api = createDiscoveryHttp(backend, { signal: streams.signal, ...(options.logger ? { logger: options.logger } : {}) });
+  const handle = await serve(discoveryFetchHandler(api), { port: options.port ?? 0, host: options.host ?? '127.0.0.1', graceMs: 0 });
   const host = options.host ?? '127.0.0.1';
   const address = `${host.includes(':') ? `[${host}]` : host}:${handle.port}`;
   bound.address = address;

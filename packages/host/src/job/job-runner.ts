@@ -256,6 +256,7 @@ export class JobRunner {
     }
     // Let the log pump read the last output first: a job reported done has its logs written.
     if (entry.pump) await this.bounded(entry.pump.done);
+    if (this.d.logs?.flush) await this.bounded(this.d.logs.flush());
     if (this.detached) return;
     this.d.logger.info({ event: 'job_exited', jobId: entry.id, code: exit.code, signal: exit.signal, oomKilled: exit.oomKilled }, 'job exited');
     this.d.table.apply(entry, { kind: 'exited', at: this.d.clock.now(), exitStatus: exit.code });

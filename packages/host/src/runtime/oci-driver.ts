@@ -117,7 +117,7 @@ export class OciDriver implements RuntimeDriver {
         mkdir(paths.rootfs, { recursive: true, mode: 0o755 }).then(() => writeFile(join(paths.bundle, 'config.json'), JSON.stringify(config))),
         writeJsonAtomic(paths.stateFile, state),
       ]);
-      // One spawn: conmon runs our runtime wrapper, which mounts the rootfs, creates and starts the container.
+      // One spawn: conmon runs our runtime wrapper, which mounts the rootfs and runs `<runtime> run -d`.
       state.pid = await startConmon({
         conmonPath: env.conmonPath,
         runtimePath: env.wrapperPath,
@@ -132,8 +132,6 @@ export class OciDriver implements RuntimeDriver {
         tty: spec.tty,
         env: {
           FLYNN_RUNTIME: env.runtime.path,
-          FLYNN_RUNTIME_ROOT: env.runtime.root,
-          FLYNN_CID: cid,
           FLYNN_ROOTFS: paths.rootfs,
           FLYNN_SCRATCH: paths.scratch,
           FLYNN_TMPFS_OPTS: mount.tmpfsOptions,

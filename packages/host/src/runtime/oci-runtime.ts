@@ -74,13 +74,15 @@ exec '${tools.unshare}' -m --propagation private -- '${tools.sh}' -c 'umount /sy
 
 /**
  * What conmon runs as "the runtime". For `create` it first mounts the job's
- * rootfs (from `FLYNN_*` variables in conmon's environment, which the
- * runtime inherits), then runs `<runtime> create …` and at once `<runtime>
- * start <cid>`; conmon reports the container pid only after that, so the
- * daemon spawns a single process per job start (conmon) and the container is
- * running when `start()` returns. conmon copes with a container that exits
- * before it has read the pid file (it caches early exit statuses).
- * Anything else is passed to the runtime as is. Written once per driver.
+ * rootfs (from `FLYNN_*` variables in conmon's environment, which the runtime
+ * inherits), then runs `<runtime> … run -d …` in place of `create`: the
+ * container is created and started by one runtime process, and conmon
+ * reports its pid only after that. So the daemon spawns a single process per
+ * job start (conmon), and the container is running when `start()` returns.
+ * The container's init is re-parented to conmon (a subreaper) when the
+ * runtime exits, exactly as after `create`; conmon copes with a container
+ * that exits before it has read the pid file (it caches early exit
+ * statuses). Anything else is passed to the runtime as is.
  */
 export const RUNTIME_WRAPPER_SCRIPT = `rt=$FLYNN_RUNTIME
 create=
@@ -91,15 +93,19 @@ if [ -n "$FLYNN_ROOTFS" ]; then
   mkdir -m 0755 "$FLYNN_SCRATCH/upper" && mkdir -m 0700 "$FLYNN_SCRATCH/work" &&
     mount -t overlay -o "$FLYNN_OVERLAY_OPTS" flynn-rootfs "$FLYNN_ROOTFS" || { umount "$FLYNN_SCRATCH"; exit 1; }
 fi
-"$rt" "$@" || exit $?
-exec "$rt" --root "$FLYNN_RUNTIME_ROOT" start "$FLYNN_CID"
+n=$#
+for a; do
+  if [ "$a" = create ]; then set -- "$@" run -d; else set -- "$@" "$a"; fi
+done
+shift "$n"
+exec "$rt" "$@"
 `;
 
 export async function runtimeWrapper(dir: string, sh: string): Promise<string> {
   if (/['\n]/.test(sh)) throw new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', `unsupported character in tool path ${sh}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, 'flynn-runtime');
-  await writeFile(path, `#!${sh}\n# Written by @flynn-ts/host (oci driver): mount the rootfs, create and start the container.\n${RUNTIME_WRAPPER_SCRIPT}`, { mode: 0o700 });
+  await writeFile(path, `#!${sh}\n# Written by @flynn-ts/host (oci driver): mount the rootfs, then create+start the container (run -d).\n${RUNTIME_WRAPPER_SCRIPT}`, { mode: 0o700 });
   await chmod(path, 0o700);
   return path;
 }

@@ -14,6 +14,8 @@ export class ProgressTracker {
   readonly voters = new Set<NodeId>();
   readonly learners = new Set<NodeId>();
   readonly progress = new Map<NodeId, Progress>();
+  /** `members()`, sorted once per configuration (it runs on every append and heartbeat). */
+  private sortedMembers: readonly NodeId[] = [];
 
   constructor(
     private readonly maxInflight: number,
@@ -43,6 +45,7 @@ export class ProgressTracker {
     this.learners.clear();
     for (const id of conf.voters) this.voters.add(id);
     for (const id of conf.learners) this.learners.add(id);
+    this.sortedMembers = Object.freeze(sortIds([...this.voters, ...this.learners]));
     for (const id of [...this.progress.keys()]) {
       if (!this.isMember(id)) this.progress.delete(id);
     }
@@ -74,9 +77,9 @@ export class ProgressTracker {
     return new Progress(next, this.maxInflight, this.maxInflightBytes, isLearner);
   }
 
-  /** Members (voters and learners), in id order, for deterministic iteration. */
-  members(): NodeId[] {
-    return sortIds([...this.voters, ...this.learners]);
+  /** Members (voters and learners), in id order, for deterministic iteration. Do not modify. */
+  members(): readonly NodeId[] {
+    return this.sortedMembers;
   }
 
   /** The largest index replicated on a quorum of voters. */

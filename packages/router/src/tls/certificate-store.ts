@@ -26,11 +26,13 @@ export interface CertificateStoreOptions {
 export class CertificateStore {
   readonly minVersion: SecureVersion;
   readonly defaultContext: SecureContext | undefined;
+  readonly defaultPair: KeyPair | undefined;
   private readonly byPem = new Map<string, SecureContext>();
   private readonly byObject = new WeakMap<Certificate, SecureContext>();
 
   constructor(options: CertificateStoreOptions = {}) {
     this.minVersion = options.minVersion ?? 'TLSv1.2';
+    this.defaultPair = options.defaultCertificate;
     this.defaultContext = options.defaultCertificate ? this.build(options.defaultCertificate) : undefined;
   }
 

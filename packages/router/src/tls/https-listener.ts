@@ -65,7 +65,11 @@ export function createHttpsServer(ctx: ProxyContext, info: ListenerInfo, store: 
     handshakeTimeout: Math.min(ctx.timeouts.headerMs, 30_000),
     allowHalfOpen: true,
   };
-  if (store.defaultContext) tlsOptions.secureContext = store.defaultContext;
+  // Without SNI (a client dialing an IP) the server's own certificate is used: the default one.
+  if (store.defaultPair) {
+    tlsOptions.cert = store.defaultPair.cert;
+    tlsOptions.key = store.defaultPair.key;
+  }
   const tlsServer = createTlsServer(tlsOptions, onSecure);
   tlsServer.on('tlsClientError', (err) => ctx.logger.debug({ event: 'tls_client_error', err }, 'TLS handshake failed'));
   if (!options.proxyProtocol) return tlsServer;

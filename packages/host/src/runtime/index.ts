@@ -1,0 +1,12 @@
+export { ProcessDriver } from './process-driver.js';
+export type { ProcessDriverOptions } from './process-driver.js';
+export { OciDriver } from './oci-driver.js';
+export type { OciDriverOptions } from './oci-driver.js';
+export { RuntimeError } from './runtime-error.js';
+export type { RuntimeErrorCode } from './runtime-error.js';
+export { buildOciConfig, DEFAULT_CAPABILITIES, MASKED_PATHS, READONLY_PATHS, INIT_TARGET } from './oci-spec.js';
+export type { OciConfig, OciSpecOptions, OciProcess, OciMount, OciLinux } from './oci-spec.js';
+export { containerId } from './core/container-id.js';
+export { parseK8sLog } from './core/k8s-log.js';
+export type { K8sLogRecord, K8sLogParse } from './core/k8s-log.js';
+export type { ProcessTools } from './core/process-script.js';
