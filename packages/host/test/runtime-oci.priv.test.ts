@@ -92,11 +92,18 @@ describe.skipIf(missing)('OciDriver with runc + conmon (root)', () => {
     expect(r.exit.code).toBe(0);
   });
 
-  it('applies max_fd, pids and uid/gid', async () => {
-    const r = await run('limits', ['sh', '-c', 'ulimit -n; id -u; id -g; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || true'], { uid: 65534, gid: 65534, limits: { maxFd: 4321, pids: 77, memoryBytes: 64 << 20 } });
-    const lines = r.stdout.trim().split('\n');
-    expect(lines.slice(0, 3)).toEqual(['4321', '65534', '65534']);
-    expect(r.exit.code).toBe(0);
+  it('applies max_fd, uid/gid and the cgroup limits (memory, pids, cpu shares)', async () => {
+    const h = await driver.start(spec('limits', ['sh', '-c', 'ulimit -n; id -u; id -g; read x'], { stdin: true, uid: 65534, gid: 65534, limits: { maxFd: 4321, pids: 77, memoryBytes: 64 << 20, cpuShares: 512 } }));
+    const cg = new Map(readFileSync(`/proc/${h.pid}/cgroup`, 'utf8').trim().split('\n').map((l) => [l.split(':')[1]!, l.split(':')[2]!] as const));
+    const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+    const read = (ctrl: string, file: string) => readFileSync(v2 ? `/sys/fs/cgroup${cg.get('')}/${file}` : `/sys/fs/cgroup/${ctrl}${cg.get(ctrl)}/${file}`, 'utf8').trim();
+    expect(read('memory', v2 ? 'memory.max' : 'memory.limit_in_bytes')).toBe(String(64 << 20));
+    expect(read('pids', 'pids.max')).toBe('77');
+    if (!v2) expect(read('cpu', 'cpu.shares')).toBe('512');
+    const stdin = await h.openStdin!();
+    stdin.end('\n');
+    expect(await h.wait()).toMatchObject({ code: 0 });
+    expect((await collectOutput(h.output())).stdout).toBe('4321\n65534\n65534\n');
   });
 
   it('OOM-kills a job writing past its memory limit and reports oomKilled', async () => {

@@ -9,6 +9,7 @@ export {
   splitProcId,
   seqOfMessage,
   entryFromSyslog,
+  timeOf,
   entryToSyslog,
   toLogMessage,
 } from './core/log-entry.js';

@@ -59,9 +59,9 @@ export async function startBackend(name: string, handler?: Handler): Promise<Bac
 }
 
 /** Sends raw bytes, collects everything until the server closes or `idleMs` of silence. */
-export function rawExchange(port: number, data: string | Buffer, options: { idleMs?: number; host?: string } = {}): Promise<string> {
+export function rawExchange(port: number, data: string | Buffer, options: { idleMs?: number; host?: string; halfClose?: boolean } = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = connect(port, options.host ?? '127.0.0.1');
+    const s = connect({ port, host: options.host ?? '127.0.0.1', allowHalfOpen: true });
     const chunks: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;
     const done = () => {
@@ -75,6 +75,7 @@ export function rawExchange(port: number, data: string | Buffer, options: { idle
     };
     s.on('connect', () => {
       s.write(data);
+      if (options.halfClose) s.end();
       arm();
     });
     s.on('data', (c: Buffer) => {

@@ -36,6 +36,10 @@ beforeAll(async () => {
       wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
       return;
     }
+    if (req.headers.upgrade === 'nope') {
+      socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 2\r\n\r\nno');
+      return;
+    }
     // Any other protocol: switch and echo raw bytes upper-cased.
     socket.write('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: shout\r\n\r\n');
     socket.on('data', (d: Buffer) => socket.write(d.toString().toUpperCase()));
@@ -62,30 +66,33 @@ afterAll(async () => {
   await Promise.all(web.map((b) => b.close()));
 });
 
-function open(url: string): Promise<WebSocket> {
+/** Opens a client that queues every message from the start (the greeting can arrive with the handshake). */
+function open(url: string): Promise<{ ws: WebSocket; next(): Promise<{ data: Buffer; binary: boolean }> }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
-    ws.once('open', () => resolve(ws));
+    const queue: Array<{ data: Buffer; binary: boolean }> = [];
+    const waiters: Array<(m: { data: Buffer; binary: boolean }) => void> = [];
+    ws.on('message', (data: Buffer, binary: boolean) => {
+      const w = waiters.shift();
+      if (w) w({ data, binary });
+      else queue.push({ data, binary });
+    });
+    const next = () => new Promise<{ data: Buffer; binary: boolean }>((r) => (queue.length ? r(queue.shift()!) : waiters.push(r)));
+    ws.once('open', () => resolve({ ws, next }));
     ws.once('error', reject);
   });
 }
 
-function next(ws: WebSocket): Promise<{ data: Buffer; binary: boolean }> {
-  return new Promise((resolve) => ws.once('message', (data: Buffer, binary: boolean) => resolve({ data, binary })));
-}
-
 describe('upgrades', () => {
   it('carries a WebSocket session both ways (text and a 256 KiB binary frame)', async () => {
-    const ws = await open(`ws://127.0.0.1:${port}/chat`);
-    const greeting = await next(ws);
+    const { ws, next } = await open(`ws://127.0.0.1:${port}/chat`);
+    const greeting = await next();
     expect(greeting.data.toString()).toBe('hello 127.0.0.1');
-    const p1 = next(ws);
     ws.send('ping');
-    expect((await p1).data.toString()).toBe('ping');
+    expect((await next()).data.toString()).toBe('ping');
     const big = randomBytes(256 * 1024);
-    const p2 = next(ws);
     ws.send(big);
-    const echoed = await p2;
+    const echoed = await next();
     expect(echoed.binary).toBe(true);
     expect(Buffer.compare(echoed.data, big)).toBe(0);
     expect(Object.keys(router.dataPlane.inflight())).toHaveLength(1);
@@ -95,15 +102,17 @@ describe('upgrades', () => {
   });
 
   it('tunnels any Upgrade protocol, with half-close', async () => {
-    const raw = await rawExchange(port, 'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: upgrade\r\nUpgrade: shout\r\n\r\nquiet please');
+    const raw = await rawExchange(port, 'GET /x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: upgrade\r\nUpgrade: shout\r\n\r\nquiet please', { halfClose: true, idleMs: 10_000 });
     expect(raw).toMatch(/^HTTP\/1\.1 101 Switching Protocols\r\n/);
     expect(raw).toMatch(/Upgrade: shout/i);
     expect(raw.endsWith('QUIET PLEASE')).toBe(true);
   });
 
   it('passes a refused upgrade through as a normal response and closes', async () => {
-    const raw = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
-    expect(raw).toMatch(/^HTTP\/1\.1 426/);
+    const raw = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: nope\r\n\r\n', { idleMs: 10_000 });
+    expect(raw).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(raw).toMatch(/Connection: close\r\n/);
+    expect(raw.endsWith('no')).toBe(true);
   });
 });
 

@@ -24,7 +24,8 @@ export function copyOut(client: pg.PoolClient, sql: string): Promise<Buffer> {
         connection.query(sql);
       },
       handleCopyData(msg: { chunk: Buffer }) {
-        parts.push(msg.chunk);
+        // A view into pg's read buffer, which is reused: copy it.
+        parts.push(Buffer.from(msg.chunk));
       },
       handleError(err: unknown) {
         failed ??= err;

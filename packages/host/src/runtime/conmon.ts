@@ -20,6 +20,8 @@ export interface ConmonLaunch {
   tty: boolean;
   /** Extra environment for conmon (and so for the runtime it runs). */
   env?: Record<string, string>;
+  /** Give up waiting for conmon's report after this long (ms). Default 60000. */
+  timeoutMs?: number;
 }
 
 /** conmon's argv for {@link ConmonLaunch}. Pure. */
@@ -53,9 +55,11 @@ export function startConmon(l: ConmonLaunch): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let buf = '';
     let settled = false;
+    const timer = setTimeout(() => finish(new RuntimeError('FLYNN_HOST_RUNTIME_START', `conmon did not report the container within ${l.timeoutMs ?? 60_000} ms`)), l.timeoutMs ?? 60_000);
     const finish = (err: RuntimeError | undefined, pid?: number) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       sync.destroy();
       child.stderr!.destroy();
       if (err) reject(err);

@@ -14,7 +14,7 @@ import { OciRuntimeCli, crunHybridWrapper, runtimeWrapper } from './oci-runtime.
 import { buildOciConfig, DEFAULT_PATH } from './oci-spec.js';
 import { mountsUnder, ociPaths, parseOciState } from './oci-state.js';
 import type { OciJobState } from './oci-state.js';
-import { findExecutable, isSameProcess, processStartTime } from './proc.js';
+import { findExecutable, isSameProcess, processStartTime, readProcStat, trySignal } from './proc.js';
 import { layeredLookupFs, rootfsMountOptions, unmount, unmountRootfs } from './rootfs.js';
 import { RuntimeError } from './runtime-error.js';
 import { readJson, readText, writeJsonAtomic } from './state-file.js';
@@ -141,6 +141,9 @@ export class OciDriver implements RuntimeDriver {
     } catch (err) {
       log.warn({ err }, 'container start failed; rolling back');
       await env.runtime.delete(cid).catch(() => false);
+      // A conmon that never reported (timeout) is still ours to stop.
+      const conmonPid = Number((await readText(paths.conmonPidFile).catch(() => undefined))?.trim());
+      if (Number.isInteger(conmonPid) && conmonPid > 0 && (await readProcStat(conmonPid))?.comm === 'conmon') trySignal(conmonPid, 9);
       await unmountRootfs(paths).catch((e: unknown) => log.error({ err: e }, 'rollback: unmount failed'));
       throw err;
     }

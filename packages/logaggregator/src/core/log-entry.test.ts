@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { logEntry } from '../testing/log-fixtures.js';
-import { entryFromSyslog, entryToSyslog, splitProcId, toLogMessage } from './log-entry.js';
-import { encodeRfc5424, parseRfc5424 } from './syslog.js';
+import { entryFromSyslog, entryToSyslog, splitProcId, timeOf, toLogMessage } from './log-entry.js';
+import { encodeRfc5424, parseRfc5424, timestampToMillis } from './syslog.js';
 
 describe('log entries', () => {
   it('reads a host message (reference §2.9) and answers with the original JSON line', () => {
@@ -43,5 +44,17 @@ describe('log entries', () => {
     for (const [raw, field] of cases) {
       expect(() => entryFromSyslog(parseRfc5424(raw))).toThrow(expect.objectContaining({ code: 'FLYNN_LOGAGGREGATOR_BAD_MESSAGE', detail: expect.objectContaining({ field }) }));
     }
+  });
+});
+
+describe('timeOf', () => {
+  it('agrees with the general timestamp conversion (property)', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.constantFrom('ms', 'us', 's', 'offset'), (date, form) => {
+        const iso = date.toISOString();
+        const ts = form === 'ms' ? iso : form === 's' ? iso.replace(/\.\d{3}Z$/, 'Z') : form === 'us' ? iso.replace(/Z$/, '123Z') : iso.replace(/Z$/, '+02:30');
+        expect(timeOf(ts)).toBe(timestampToMillis(ts));
+      }),
+    );
   });
 });

@@ -80,6 +80,28 @@ export function seqOfMessage(m: Pick<SyslogMessage, 'structuredData'>): number |
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
+/**
+ * ms since the epoch of a valid RFC 5424 TIMESTAMP: digits read in place for
+ * the form hosts send (`YYYY-MM-DDTHH:MM:SS.mmmZ`, years 1000-9999), the
+ * general conversion otherwise. Same result as `timestampToMillis`.
+ */
+export function timeOf(ts: string): number {
+  if (ts.length === 24 && ts.charCodeAt(23) === 0x5a && ts.charCodeAt(19) === 0x2e && ts.charCodeAt(0) !== 0x30) {
+    const d = (at: number, len: number) => {
+      let n = 0;
+      for (let i = at; i < at + len; i++) {
+        const c = ts.charCodeAt(i) - 0x30;
+        if (c < 0 || c > 9) return NaN;
+        n = n * 10 + c;
+      }
+      return n;
+    };
+    const t = Date.UTC(d(0, 4), d(5, 2) - 1, d(8, 2), d(11, 2), d(14, 2), d(17, 2), d(20, 3));
+    if (!Number.isNaN(t)) return t;
+  }
+  return timestampToMillis(ts);
+}
+
 /** The entry for a parsed message. Throws LogMessageError when it lacks what the aggregator keys on. */
 export function entryFromSyslog(m: SyslogMessage): LogEntry {
   if (m.hostname === null) throw new LogMessageError('hostname', 'message without HOSTNAME (the host id)');
@@ -93,7 +115,7 @@ export function entryFromSyslog(m: SyslogMessage): LogEntry {
     appId: m.appName,
     seq,
     timestamp: m.timestamp,
-    time: timestampToMillis(m.timestamp),
+    time: timeOf(m.timestamp),
     jobId,
     processType,
     msgId: m.msgId,
