@@ -254,3 +254,32 @@ describe('serve', () => {
     await server.close();
   });
 });
+
+describe('createApi body limit over a real socket', () => {
+  it('accepts PUT/DELETE without a body and streamed bodies, refuses streamed bodies over the limit', async () => {
+    const app = createApi({ name: 'limit', version: 'test', bodyLimit: 64 });
+    app.put('/x', async (c) => c.json({ text: await c.req.text() }));
+    app.delete('/x', async (c) => c.json({ text: await c.req.text() }));
+    app.post('/x', async (c) => c.json({ text: await c.req.text() }));
+    const server = await serve(app.fetch, { host: '127.0.0.1', port: 0 });
+    servers.push(server);
+    for (const method of ['PUT', 'DELETE'] as const) {
+      const res = await request(`${server.url}/x`, { method });
+      expect(res.statusCode).toBe(200);
+      expect(await res.body.json()).toEqual({ text: '' });
+    }
+    const chunked = async (parts: string[]) =>
+      request(`${server.url}/x`, {
+        method: 'POST',
+        body: (async function* () {
+          for (const p of parts) yield Buffer.from(p);
+        })(),
+      });
+    const ok = await chunked(['hello ', 'world']);
+    expect(ok.statusCode).toBe(200);
+    expect(await ok.body.json()).toEqual({ text: 'hello world' });
+    const big = await chunked(['x'.repeat(40), 'y'.repeat(40)]);
+    expect(big.statusCode).toBe(400);
+    expect(await big.body.json()).toMatchObject({ code: 'request_body_too_big' });
+  });
+});

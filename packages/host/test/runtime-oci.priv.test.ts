@@ -7,6 +7,7 @@ import { FlynnError } from '@flynn-ts/core';
 import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
 import type { ContainerSpec, OutputChunk } from '../src/contracts.js';
 import { OciDriver } from '../src/runtime/oci-driver.js';
+import { expectedOomCounterFile } from '../src/runtime/core/proc-stat.js';
 import { mountsUnder } from '../src/runtime/oci-state.js';
 import { buildBusyboxRootfs, collectOutput, listContainers, removeCgroupDirs, startInChildDaemon, testSpec } from './runtime-fixtures.js';
 
@@ -100,6 +101,10 @@ describe.skipIf(missing)('OciDriver with runc + conmon (root)', () => {
     expect(read('memory', v2 ? 'memory.max' : 'memory.limit_in_bytes')).toBe(String(64 << 20));
     expect(read('pids', 'pids.max')).toBe('77');
     if (!v2) expect(read('cpu', 'cpu.shares')).toBe('512');
+    // The fallback for a container already gone at start: the runtime's rule gives the same cgroup.
+    const own = (v2 ? /^0::(.*)$/m : /^\d+:memory:(.*)$/m).exec(readFileSync('/proc/self/cgroup', 'utf8'))![1]!;
+    const expected = expectedOomCounterFile(v2 ? 'v2' : 'v1', own, `${cgroupParent}/flynn-limits`);
+    expect(expected).toBe(v2 ? `/sys/fs/cgroup${cg.get('')}/memory.events` : `/sys/fs/cgroup/memory${cg.get('memory')}/memory.oom_control`);
     const stdin = await h.openStdin!();
     stdin.end('\n');
     expect(await h.wait()).toMatchObject({ code: 0 });
@@ -110,6 +115,9 @@ describe.skipIf(missing)('OciDriver with runc + conmon (root)', () => {
     // tail keeps the whole newline-free stream in memory: the OOM killer picks it, the shell exits 137.
     const r = await run('oom', ['sh', '-c', 'head -c 200m /dev/zero | tail'], { limits: { memoryBytes: 32 << 20, pids: 100 } });
     expect(r.exit).toEqual({ code: 137, signal: 'SIGKILL', oomKilled: true });
+    // PID 1's child itself the victim, within milliseconds of the start (may be gone before start() returns).
+    const fast = await run('oom-fast', ['sh', '-c', 'x=0123456789abcdef; while :; do x=$x$x; done'], { limits: { memoryBytes: 32 << 20 } });
+    expect(fast.exit).toEqual({ code: 137, signal: 'SIGKILL', oomKilled: true });
     const fine = await run('no-oom', ['sh', '-c', 'head -c 20m /dev/zero | wc -c'], { limits: { memoryBytes: 32 << 20 } });
     expect(fine.exit).toEqual({ code: 0, oomKilled: false });
     expect(fine.stdout.trim()).toBe(String(20 << 20));

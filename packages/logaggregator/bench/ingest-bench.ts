@@ -12,6 +12,7 @@
  * Last line on stdout: {"bench":"logaggregator-ingest","figures":{...},"peers":{...},"ratios":{...}}
  */
 import { spawn } from 'node:child_process';
+import { get } from 'node:http';
 import type { ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -47,12 +48,22 @@ function startPinned(argv: string[]): ChildProcess {
   return child;
 }
 
+/** GET on a new connection each time (a pooled keep-alive socket may be closed by the server while the frames are built). */
+function httpGet(url: string): Promise<string> {
+  return new Promise((res, rej) => {
+    get(url, { agent: false }, (r) => {
+      let body = '';
+      r.setEncoding('utf8').on('data', (c: string) => (body += c));
+      r.on('end', () => (r.statusCode === 200 ? res(body) : rej(new Error(`GET ${url}: ${r.statusCode}`))));
+    }).on('error', rej);
+  });
+}
+
 async function waitHttp(url: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     try {
-      const res = await fetch(url);
-      await res.arrayBuffer();
-      if (res.ok) return;
+      await httpGet(url);
+      return;
     } catch {
       // not up yet
     }
@@ -61,12 +72,14 @@ async function waitHttp(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-/** One host's lines, framed, in writes of about 256 KiB. */
-function hostStream(host: string, lines: number): Buffer[] {
+/**
+ * One host's lines, framed, in writes of about 256 KiB. All hosts of a round
+ * share `t0`: their lines' timestamps interleave as real hosts' do.
+ */
+function hostStream(host: string, lines: number, t0: number): Buffer[] {
   const out: Buffer[] = [];
   let parts: Uint8Array[] = [];
   let size = 0;
-  const t0 = Date.now();
   for (let seq = 1; seq <= lines; seq++) {
     const f = syslogFrame(logEntry({ hostId: host, appId: `app${seq % 10}`, seq, time: t0 + seq, jobId: `${host}-job${seq % 7}`, msg: `${MSG} ${seq}` }));
     parts.push(f);
@@ -118,12 +131,13 @@ async function main(): Promise<void> {
   for (let rep = 0; rep < REPS; rep++) {
     // New host ids each repetition: nothing is taken as a replay.
     const hosts = Array.from({ length: CONNS }, (_, h) => `bench-r${rep}-h${h}`);
-    const streams = hosts.map((h) => hostStream(h, perConn));
+    const t0 = Date.now();
+    const streams = hosts.map((h) => hostStream(h, perConn, t0));
     bytes = streams.flat().reduce((n, c) => n + c.length, 0);
-    const sinkBase = Number(await (await fetch(`http://127.0.0.1:${sinkApi}/`)).text());
-    const sinkSecs = await round(sinkPort, streams, async () => Number(await (await fetch(`http://127.0.0.1:${sinkApi}/`)).text()) >= sinkBase + total);
+    const sinkBase = Number(await httpGet(`http://127.0.0.1:${sinkApi}/`));
+    const sinkSecs = await round(sinkPort, streams, async () => Number(await httpGet(`http://127.0.0.1:${sinkApi}/`)) >= sinkBase + total);
     const oursSecs = await round(syslogPort, streams, async () => {
-      const cursors = (await (await fetch(`http://127.0.0.1:${apiPort}/cursors`)).json()) as Record<string, { seq: number }>;
+      const cursors = JSON.parse(await httpGet(`http://127.0.0.1:${apiPort}/cursors`)) as Record<string, { seq: number }>;
       return hosts.every((h) => cursors[h]?.seq === perConn);
     });
     results.sink.push(total / sinkSecs);

@@ -19,8 +19,28 @@ export interface Envelope {
   payload: Uint8Array;
 }
 
+/** The last origin encoded or decoded, with its bytes: a node sees very few origins, and this runs per proposal. */
+let cachedOrigin = '';
+let cachedBytes = new Uint8Array(0);
+
+function originBytes(origin: string): Uint8Array {
+  if (origin !== cachedOrigin) {
+    cachedBytes = encoder.encode(origin);
+    cachedOrigin = origin;
+  }
+  return cachedBytes;
+}
+
+function originOf(bytes: Uint8Array): string {
+  if (bytes.length !== cachedBytes.length || !bytes.every((b, i) => b === cachedBytes[i])) {
+    cachedOrigin = decoder.decode(bytes);
+    cachedBytes = bytes.slice();
+  }
+  return cachedOrigin;
+}
+
 export function encodeEnvelope(origin: string, seq: number, payload: Uint8Array): Uint8Array {
-  const o = encoder.encode(origin);
+  const o = originBytes(origin);
   if (o.length > 0xffff) throw new RangeError('envelope origin too long');
   const out = new Uint8Array(1 + 2 + o.length + 8 + payload.length);
   const view = new DataView(out.buffer);
@@ -40,7 +60,7 @@ export function decodeEnvelope(data: Uint8Array): Envelope {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const olen = view.getUint16(1, false);
   if (data.length < 11 + olen) throw new FlynnError('FLYNN_RAFT_ENVELOPE', 'truncated proposal envelope');
-  const origin = decoder.decode(data.subarray(3, 3 + olen));
+  const origin = originOf(data.subarray(3, 3 + olen));
   const seq = view.getUint32(3 + olen, false) * 0x1_0000_0000 + view.getUint32(7 + olen, false);
   return { origin, seq, payload: data.subarray(11 + olen) };
 }

@@ -89,9 +89,10 @@ describe('malformed requests', () => {
   it('closes a connection that never sends a request within the header timeout', async () => {
     const s = connect(port, '127.0.0.1');
     s.on('error', () => {});
-    const t0 = performance.now();
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString()));
     await new Promise<void>((r) => s.on('close', () => r()));
-    expect(performance.now() - t0).toBeGreaterThan(100);
+    expect(got).toBe('');
   });
 });
 

@@ -63,12 +63,13 @@ export function testPostgresMissing(pgBin: string = defaultBin()): string | unde
   return missingRequirements({ paths: [join(pgBin, 'initdb'), join(pgBin, 'pg_ctl'), join(pgBin, 'postgres')] });
 }
 
-const running = new Set<{ pgCtl: string; data: string; runAs: RunAs | undefined }>();
+const running = new Set<{ pgCtl: string; data: string; base: string; runAs: RunAs | undefined }>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
+  // A process that exits without calling stop() still leaves nothing behind.
   process.once('exit', () => {
     for (const s of running) {
       try {
@@ -76,6 +77,7 @@ function installExitHook(): void {
       } catch {
         // best effort: already stopped
       }
+      rmSync(s.base, { recursive: true, force: true });
     }
   });
 }
@@ -137,7 +139,7 @@ export async function startTestPostgres(options: TestPostgresOptions = {}): Prom
       }
     }
   }
-  const entry = { pgCtl, data, runAs };
+  const entry = { pgCtl, data, base, runAs };
   running.add(entry);
   installExitHook();
   settings.port = String(port);

@@ -8,7 +8,6 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -93,12 +92,20 @@ export function createApi<V extends object = object>(options: ApiOptions): Hono<
   if (options.cors) app.use(cors(options.cors === true ? ALLOW_ALL_CORS : options.cors));
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   if (limit !== false) {
-    app.use(
-      bodyLimit({
-        maxSize: limit,
-        onError: (c) => jsonError(c, new FlynnError('FLYNN_HTTP_BODY_TOO_BIG', `request body exceeds ${limit} bytes`, { apiCode: 'request_body_too_big' })),
-      }),
-    );
+    app.use(async (c, next) => {
+      const raw = c.req.raw;
+      if (!raw.body) return next();
+      const tooBig = () => jsonError(c, new FlynnError('FLYNN_HTTP_BODY_TOO_BIG', `request body exceeds ${limit} bytes`, { apiCode: 'request_body_too_big' }));
+      const length = raw.headers.get('content-length');
+      if (length !== null && !raw.headers.has('transfer-encoding')) return Number.parseInt(length, 10) > limit ? tooBig() : next();
+      // A streamed body: read it with the limit, then hand handlers a plain
+      // Request. (hono's bodyLimit does `new Request(raw)`, which breaks on the
+      // node adapter's lightweight Request when global objects are not overridden.)
+      const body = await readLimited(raw.body, limit);
+      if (body === undefined) return tooBig();
+      c.req.raw = new Request(raw.url, { method: raw.method, headers: raw.headers, body: body.byteLength > 0 ? body : null, signal: raw.signal });
+      return next();
+    });
   }
 
   app.onError((err, c) => jsonError(c, err, c.get('logger') ?? base));
@@ -112,6 +119,30 @@ export function createApi<V extends object = object>(options: ApiOptions): Hono<
   });
   // `V` only adds variables the app's own middleware sets; the wiring above needs none of them.
   return app as unknown as Hono<ApiEnv<V>>;
+}
+
+/** The whole stream, or undefined as soon as it exceeds `limit` bytes. */
+async function readLimited(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array | undefined> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
 }
 
 /**

@@ -7,6 +7,7 @@ import { detectCgroupLayout, oomCounterPath, ownMemoryCgroup } from './cgroups.j
 import type { CgroupLayout } from './cgroups.js';
 import { startConmon } from './conmon.js';
 import { containerId } from './core/container-id.js';
+import { expectedOomCounterFile } from './core/proc-stat.js';
 import { findCommandInRoot } from './core/rootfs-lookup.js';
 import { DirWatcher } from './dir-watcher.js';
 import { OciHandle } from './oci-handle.js';
@@ -57,6 +58,8 @@ interface DriverEnv {
   initPath: string | undefined;
   perlPath: string | undefined;
   layout: CgroupLayout;
+  /** The daemon's own cgroup (memory controller on v1): conmon and the runtime inherit it. */
+  ownCgroup: string;
   cgroupParent: string;
   limitSwap: boolean;
 }
@@ -150,12 +153,13 @@ export class OciDriver implements RuntimeDriver {
     const [pidStart, conmonPid, oomFile] = await Promise.all([
       processStartTime(state.pid),
       readText(paths.conmonPidFile).then((t) => Number(t?.trim() ?? 0) || 0),
-      oomCounterPath(state.pid, env.layout),
+      // From the init's /proc entry; if it is already gone (a job that died at once), from the runtime's rule.
+      oomCounterPath(state.pid, env.layout).then((f) => f ?? expectedOomCounterFile(env.layout === 'v2' ? 'v2' : 'v1', env.ownCgroup, `${env.cgroupParent}/${cid}`)),
     ]);
     state.pidStart = pidStart;
     state.conmonPid = conmonPid;
     state.conmonStart = await processStartTime(conmonPid);
-    if (oomFile !== undefined) state.oomFile = oomFile;
+    state.oomFile = oomFile;
     await writeJsonAtomic(paths.stateFile, state);
     log.info({ pid: state.pid, cid, conmonPid: state.conmonPid }, 'container started');
     return new OciHandle(state, { paths, pollMs: this.pollMs, logger: log, perlPath: env.perlPath });
@@ -241,6 +245,7 @@ export class OciDriver implements RuntimeDriver {
       initPath,
       perlPath,
       layout,
+      ownCgroup: await ownMemoryCgroup(layout),
       cgroupParent,
       limitSwap: await swapAccounting(layout),
     };

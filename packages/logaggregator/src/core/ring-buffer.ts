@@ -60,13 +60,30 @@ export class RingBuffer<T> {
       this.size--;
       at--;
     }
-    // Shift the items at [at, size) one slot towards the end.
-    for (let i = this.size; i > at; i--) {
-      this.slots[(this.head + i) % this.capacity] = this.slots[(this.head + i - 1) % this.capacity];
-    }
+    this.shiftTail(at);
     this.slots[(this.head + at) % this.capacity] = item;
     this.size++;
     return evicted === undefined ? { stored: true } : { stored: true, evicted };
+  }
+
+  /**
+   * Moves the items at logical [at, size) one slot towards the end, in
+   * contiguous blocks (`copyWithin`, a memmove) split where the array wraps.
+   */
+  private shiftTail(at: number): void {
+    const cap = this.capacity;
+    let n = this.size - at;
+    while (n > 0) {
+      const src = (this.head + at + n - 1) % cap; // the last item still to move
+      if (src === cap - 1) {
+        this.slots[0] = this.slots[cap - 1];
+        n--;
+        continue;
+      }
+      const run = Math.min(n, src + 1);
+      this.slots.copyWithin(src - run + 2, src - run + 1, src + 1);
+      n -= run;
+    }
   }
 
   /** Items from `start` (0 = oldest) to the newest, as a new array. */

@@ -99,7 +99,7 @@ export class BackendRegistry {
         throw new Error('backend watch ended');
       } catch (err) {
         if (w.ctl.signal.aborted) return;
-        const delay = backoffDelay(failures++, this.deps.random, { initialMs: 200, maxMs: 5_000 });
+        const delay = backoffDelay(failures++, this.deps.random, { initialMs: 200, maxMs: 2_000 });
         this.logger.warn({ event: 'backend_watch_failed', service, err, retryMs: delay }, 'backend watch failed; retrying');
         try {
           await this.deps.clock.sleep(delay, w.ctl.signal);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oomCounterFile, parseOomKillCount, parseProcCgroup, parseProcStat } from './proc-stat.js';
+import { expectedOomCounterFile, oomCounterFile, parseOomKillCount, parseProcCgroup, parseProcStat } from './proc-stat.js';
 
 describe('parseProcStat', () => {
   it('reads state, ppid, pgrp and start time, also with odd comms', () => {
@@ -31,5 +31,15 @@ describe('cgroups', () => {
     expect(parseOomKillCount('oom_kill_disable 0\nunder_oom 0\noom_kill 2\n')).toBe(2);
     expect(parseOomKillCount('low 0\nhigh 0\nmax 5\noom 1\noom_kill 1\noom_group_kill 0\n')).toBe(1);
     expect(parseOomKillCount('oom_kill_disable 0\nunder_oom 0\n')).toBe(0);
+  });
+});
+
+describe('expectedOomCounterFile', () => {
+  it('follows runc: relative under the own cgroup (v1) or its parent (v2), absolute from the root', () => {
+    expect(expectedOomCounterFile('v1', '/process_api/abc', 'flynn/c1')).toBe('/sys/fs/cgroup/memory/process_api/abc/flynn/c1/memory.oom_control');
+    expect(expectedOomCounterFile('v1', '/', 'flynn/c1')).toBe('/sys/fs/cgroup/memory/flynn/c1/memory.oom_control');
+    expect(expectedOomCounterFile('v1', '/x', '/flynn/c1')).toBe('/sys/fs/cgroup/memory/flynn/c1/memory.oom_control');
+    expect(expectedOomCounterFile('v2', '/system.slice/flynn-host.service', 'flynn/c1')).toBe('/sys/fs/cgroup/system.slice/flynn/c1/memory.events');
+    expect(expectedOomCounterFile('v2', '/', 'flynn/c1')).toBe('/sys/fs/cgroup/flynn/c1/memory.events');
   });
 });

@@ -65,3 +65,20 @@ export function parseOomKillCount(text: string): number {
   const m = /^oom_kill (\d+)$/m.exec(text);
   return m ? Number(m[1]) : 0;
 }
+
+/**
+ * Where the runtime puts a container's cgroup, when its init is already gone
+ * and /proc/<pid>/cgroup cannot tell: an absolute `cgroupsPath` is from the
+ * hierarchy's root; runc puts a relative one under its own cgroup (on v1, the
+ * memory controller's path) or, on v2, under the *parent* of its own cgroup
+ * (which has no processes, so controllers can be enabled). `own` is the
+ * daemon's cgroup, which conmon and the runtime inherit.
+ */
+export function expectedOomCounterFile(layout: 'v1' | 'v2', own: string, cgroupsPath: string, root = '/sys/fs/cgroup'): string {
+  const join = (...parts: string[]) => '/' + parts.flatMap((p) => p.split('/')).filter((p) => p !== '').join('/');
+  let dir: string;
+  if (cgroupsPath.startsWith('/')) dir = join(cgroupsPath);
+  else if (layout === 'v1') dir = join(own, cgroupsPath);
+  else dir = join(own.replace(/\/[^/]*\/?$/, ''), cgroupsPath);
+  return layout === 'v1' ? `${root}/memory${dir}/memory.oom_control` : `${root}${dir}/memory.events`;
+}
