@@ -50,8 +50,20 @@ export function eqLower(s: string, from: number, to: number, lower: string): boo
   return true;
 }
 
-/** Splits a comma-separated header value into lower-cased, trimmed, non-empty tokens. */
-export function lowerTokens(value: string): string[] {
+const ONE_CLOSE = ['close'];
+const ONE_KEEP_ALIVE = ['keep-alive'];
+const ONE_UPGRADE = ['upgrade'];
+
+/**
+ * Splits a comma-separated header value into lower-cased, trimmed, non-empty
+ * tokens. The common single values (`keep-alive`, `close`, `upgrade`) return
+ * shared arrays: callers must not mutate the result.
+ */
+export function lowerTokens(value: string): readonly string[] {
+  const n = value.length;
+  if (n === 10 && eqLower(value, 0, n, 'keep-alive')) return ONE_KEEP_ALIVE;
+  if (n === 5 && eqLower(value, 0, n, 'close')) return ONE_CLOSE;
+  if (n === 7 && eqLower(value, 0, n, 'upgrade')) return ONE_UPGRADE;
   const out: string[] = [];
   for (const part of value.split(',')) {
     const t = part.trim().toLowerCase();

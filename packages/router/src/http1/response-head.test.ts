@@ -38,7 +38,9 @@ describe('parseResponseHead', () => {
     'HTTP/1.1 200 OK\r\nX : 1\r\n\r\n',
     'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n',
     'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n',
-    'HTTP/1.1 200 OK\r\nX: a\u0000\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nX: a\nTransfer-Encoding: chunked\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n',
+    'HTTP/1.1 200 OK\r\nContent-Length: 1\u0000\r\n\r\n',
     'garbage\r\n\r\n',
   ])('rejects %j', (s) => {
     expect(parse(s).ok).toBe(false);

@@ -78,7 +78,21 @@ function classify(s: string, a: number, b: number): H {
   }
 }
 
-/** Parses `head` into `out`; returns false for a malformed head (→ 502). */
+/**
+ * The line `[from, end)` holds no CR or LF of its own (its CRLF is at `end`).
+ * A bare LF would end the line for a lenient client and let a backend smuggle
+ * header lines; two native searches check it without a loop per character.
+ */
+function lineEndsOk(s: string, from: number, end: number): boolean {
+  return s.indexOf('\r', from) === end && s.indexOf('\n', from) === end + 1;
+}
+
+/**
+ * Parses `head` into `out`; returns false for a malformed head (→ 502).
+ * Backend heads are checked for what keeps the client connection in sync
+ * (line structure, token names, the framing fields); other field values are
+ * passed on without a per-character check.
+ */
 export function parseResponseHead(head: string, out: ResponseHead): boolean {
   out.reset(head);
   const lineEnd = head.indexOf('\r\n');
@@ -91,7 +105,7 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
   const d2 = head.charCodeAt(11) - 0x30;
   if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return false;
   if (lineEnd > 12 && head.charCodeAt(12) !== 0x20) return false;
-  for (let i = 13; i < lineEnd; i++) if (VALUE_CHAR[head.charCodeAt(i)] !== 1) return false;
+  if (!lineEndsOk(head, 0, lineEnd)) return false;
   out.minor = minor;
   out.status = d0 * 100 + d1 * 10 + d2;
   out.lineEnd = lineEnd;
@@ -103,15 +117,15 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
     if (end === -1) return false;
     if (end === pos) break;
     const colon = head.indexOf(':', pos);
-    if (colon <= pos || colon > end) return false;
+    if (colon <= pos || colon > end || !lineEndsOk(head, pos, end)) return false;
     for (let i = pos; i < colon; i++) if (TCHAR[head.charCodeAt(i)] !== 1) return false;
     const kind = classify(head, pos, colon);
-    let vs = colon + 1;
-    let ve = end;
-    while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
-    while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
-    for (let i = vs; i < ve; i++) if (VALUE_CHAR[head.charCodeAt(i)] !== 1) return false;
     if (kind !== H.Other) {
+      let vs = colon + 1;
+      let ve = end;
+      while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
+      while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
+      for (let i = vs; i < ve; i++) if (VALUE_CHAR[head.charCodeAt(i)] !== 1) return false;
       if (kind >= H.FirstDropped) {
         if (runStart < pos) keep.push(runStart, pos);
         runStart = end + 2;
