@@ -5,6 +5,7 @@
  * modules ADD optional members, never rename or remove.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { MountSpec } from './types.js';
 
 // ---------------------------------------------------------------- runtime
 
@@ -155,9 +156,9 @@ export interface PreparedImage {
 
 export interface ImageStore {
   /** Fetch (HTTP, file:// or cache), verify hashes, mount read-only; bottom layer first. */
-  prepare(mountspecs: import('./types.js').MountSpec[]): Promise<PreparedImage>;
+  prepare(mountspecs: MountSpec[]): Promise<PreparedImage>;
   /** Release a job's hold on its layers (unmount when no job uses them). */
-  release(mountspecs: import('./types.js').MountSpec[]): Promise<void>;
+  release(mountspecs: MountSpec[]): Promise<void>;
 }
 
 // ---------------------------------------------------------------- logs

@@ -19,6 +19,7 @@ import { FileLogManager } from '../src/logs/file-log-manager.js';
 import { BridgeNetworkManager } from '../src/network/bridge-network.js';
 import { netnsName } from '../src/network/core/names.js';
 import { OciDriver } from '../src/runtime/oci-driver.js';
+import { mountsUnder } from '../src/runtime/oci-state.js';
 import type { BusyboxImage } from '../src/testing/busybox-image.js';
 import { buildBusyboxImage } from '../src/testing/busybox-image.js';
 import type { ActiveJob, Job, JobStatus } from '../src/types.js';
@@ -97,7 +98,11 @@ describe.skipIf(missing)('flynn-host with runc containers (root)', () => {
     for (const id of jobIds) spawnSync('ip', ['netns', 'delete', netnsName(id)], { stdio: 'ignore' });
     spawnSync('ip', ['netns', 'delete', HOST_NS], { stdio: 'ignore' });
     removeCgroupDirs(cgroupParent);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) {
+      // Whatever a failed test left mounted (deepest first), so rm never walks into a mount.
+      for (const m of await mountsUnder(dir)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('runs a busybox job in its own namespaces with an IP of the subnet: create → start → stop with the exit status, logs', async () => {

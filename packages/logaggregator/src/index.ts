@@ -1,6 +1,5 @@
 // Pure core.
 export { RingBuffer } from './core/ring-buffer.js';
-export type { InsertResult } from './core/ring-buffer.js';
 export {
   STREAM_TYPES,
   LOG_BAD_MESSAGE,

@@ -65,7 +65,6 @@ export interface LogAggregatorOptions {
 export interface IngestStats extends SyslogServerStats {
   stored: number;
   duplicates: number;
-  expired: number;
   /** Lines loaded from a peer at start-up. */
   refilled: number;
 }
@@ -76,7 +75,7 @@ export class LogAggregator {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly closingCtl = new AbortController();
-  private readonly ingested: Record<IngestOutcome, number> = { stored: 0, duplicate: 0, expired: 0 };
+  private readonly ingested: Record<IngestOutcome, number> = { stored: 0, duplicate: 0 };
   private refilled = 0;
   private http: HttpServerHandle | undefined;
   private syslogAddress: AddressInfo | undefined;
@@ -133,7 +132,7 @@ export class LogAggregator {
   }
 
   stats(): IngestStats {
-    return { ...this.syslog.stats(), stored: this.ingested.stored, duplicates: this.ingested.duplicate, expired: this.ingested.expired, refilled: this.refilled };
+    return { ...this.syslog.stats(), stored: this.ingested.stored, duplicates: this.ingested.duplicate, refilled: this.refilled };
   }
 
   /** Deregisters, closes the syslog input, ends follow streams and closes the API. Idempotent. */

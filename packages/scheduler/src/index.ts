@@ -65,3 +65,58 @@ export type {
 } from './core/deploy/deploy-model.js';
 export { SchedulerError, isSchedulerError, SCHEDULER_DEPLOY_IN_PROGRESS, SCHEDULER_INVALID_DEPLOYMENT } from './core/errors.js';
 export type { SchedulerErrorCode } from './core/errors.js';
+
+// Executor: the scheduler loop, leader election, deployer runner and their ports.
+export { Scheduler } from './executor/scheduler.js';
+export type { SchedulerRole, LastPlan } from './executor/scheduler.js';
+export { machineCapacity } from './executor/scheduler-options.js';
+export type { SchedulerOptions, SchedulerTuning } from './executor/scheduler-options.js';
+export type { SchedulerState } from './executor/scheduler-state.js';
+export { createSchedulerApi } from './executor/debug-api.js';
+export type { SchedulerApiOptions } from './executor/debug-api.js';
+export { DeployRunner } from './executor/deploy-runner.js';
+export type { DeployRunnerOptions, DeploymentSummary } from './executor/deploy-runner.js';
+export type { DeployJobSource } from './executor/deployment-run.js';
+export { LeaderElection, SCHEDULER_SERVICE } from './executor/leader-election.js';
+export type { LeaderElectionOptions } from './executor/leader-election.js';
+export { httpRouter, httpRouterConnector } from './executor/http-router.js';
+export type { HttpRouterOptions } from './executor/http-router.js';
+export { HOST_SERVICE } from './executor/host-set.js';
+export { ROUTER_SERVICE } from './executor/router-set.js';
+export { JOB_ID_META } from './executor/service-set.js';
+export { formationFromWire, hostJobFor, hostJobFacts, mountspecsFor, uuidOfHostJob } from './executor/translate.js';
+export type { HostJobFacts, HostJobInput } from './executor/translate.js';
+export type { JobRecord, JobChangeListener } from './executor/job-table.js';
+export type {
+  ClosableStream,
+  DeployController,
+  DeploymentStatusWriter,
+  HostConnector,
+  HostInstance,
+  JobWrite,
+  RouterConnector,
+  SchedulerController,
+  SchedulerHost,
+  SchedulerRouter,
+} from './executor/ports.js';
+export { META_APP, META_APP_NAME, META_RELEASE, META_TYPE, META_FORMATION, META_RESTARTS } from './executor/wire.js';
+export type {
+  WireActiveJob,
+  WireApp,
+  WireArtifact,
+  WireDeployment,
+  WireEvent,
+  WireExpandedFormation,
+  WireFormationItem,
+  WireHostEvent,
+  WireHostJob,
+  WireHostJobStatus,
+  WireHostStatus,
+  WireJob,
+  WirePort,
+  WireProcessType,
+  WireRelease,
+  WireResourceSpec,
+  WireRoute,
+  WireRouterEvent,
+} from './executor/wire.js';

@@ -16,7 +16,7 @@ import type { ActiveJob, HostDiscoverd, HostNetwork, Job } from '../types.js';
 import type { AttachableJob, AttachTarget } from '../attach/attach-target.js';
 import type { VolumeManager } from '../volume/volume-manager.js';
 import type { ServiceDiscovery } from '@flynn-ts/discovery';
-import { isActive, createActiveJob } from './core/job-state.js';
+import { createActiveJob, isActive, isTerminal } from './core/job-state.js';
 import { newJobId } from './core/job-id.js';
 import { withResourceDefaults } from './core/resources.js';
 import { validateJob } from './core/validate-job.js';
@@ -281,9 +281,16 @@ export class JobManager implements AttachTarget {
     }
     this.wake();
     await this.services.stopAll();
-    // Cleanups in flight (they wait at most `drainMs` for attach sessions) finish before the state is flushed.
-    await Promise.allSettled([...this.table.entries.values()].map((e) => e.cleanup));
+    // Finished jobs whose cleanup is pending or in flight are cleaned up before the state is flushed.
+    const pending = [...this.table.entries.values()].filter((e) => isTerminal(e.record.active.status) && !e.record.cleanedUp);
+    await this.atMost(Promise.all(pending.map((e) => this.cleanedUp(e.id))), 2 * (this.options.drainMs ?? 5_000) + 10_000);
     await this.store.flush();
+  }
+
+  private async atMost(p: Promise<unknown>, ms: number): Promise<void> {
+    let timer: { cancel(): void } | undefined;
+    await Promise.race([p, new Promise<void>((resolve) => (timer = this.clock.setTimer(ms, resolve)))]);
+    timer?.cancel();
   }
 
   // ---------------------------------------------------------------- internals

@@ -32,27 +32,19 @@ const entriesArb = fc
     });
   });
 
-/**
- * The model, on plain arrays: per app, each entry goes after every kept entry
- * not newer than it; a full buffer drops its oldest (or the entry itself when
- * it would be the oldest).
- */
+/** The model, on plain arrays: per app, the last `cap` received, in timestamp order, ties in arrival order. */
 function modelOf(entries: readonly LogEntry[], cap: number, app: string): LogEntry[] {
-  const mine = entries.filter((e) => e.appId === app);
-  const kept: LogEntry[] = [];
-  for (const e of mine) {
-    const at = kept.filter((k) => k.time <= e.time).length;
-    if (kept.length === cap && at === 0) continue;
-    kept.splice(at, 0, e);
-    if (kept.length > cap) kept.shift();
-  }
-  return kept;
+  const kept = entries.filter((e) => e.appId === app).slice(-cap);
+  return kept
+    .map((e, i) => ({ e, i }))
+    .sort((x, y) => x.e.time - y.e.time || x.i - y.i)
+    .map((x) => x.e);
 }
 
 const key = (e: LogEntry) => `${e.hostId}/${e.seq}`;
 
 describe('LogStore', () => {
-  it('keeps the last `capacity` lines of each app in timestamp order, ties by arrival (property)', () => {
+  it('keeps the last `capacity` lines received per app, served in timestamp order, ties by arrival (property)', () => {
     fc.assert(
       fc.property(entriesArb, fc.integer({ min: 1, max: 30 }), (entries, cap) => {
         const store = new LogStore({ capacity: cap });
@@ -167,12 +159,23 @@ describe('LogStore', () => {
     expect(store.stats()).toEqual({ apps: 2, lines: 4, hosts: 1, subscribers: 0 });
   });
 
-  it('drops a line older than everything in a full buffer', () => {
+  it('a late line with an old timestamp is kept (it is among the last received) and served in its time place', () => {
     const store = new LogStore({ capacity: 2 });
     store.ingest(logEntry({ seq: 1, time: 100 }));
     store.ingest(logEntry({ seq: 2, time: 200 }));
-    expect(store.ingest(logEntry({ seq: 3, time: 50 }))).toBe('expired');
-    expect(store.ingest(logEntry({ seq: 4, time: 150 }))).toBe('stored');
-    expect(store.read('app1').map((e) => e.seq)).toEqual([4, 2]);
+    expect(store.ingest(logEntry({ seq: 3, time: 50 }))).toBe('stored');
+    expect(store.read('app1').map((e) => e.seq)).toEqual([3, 2]);
+    expect(store.read('app1', { lines: 1 }).map((e) => e.seq)).toEqual([2]);
+  });
+
+  it('a host replaying old lines into a full buffer of newer ones: the last lines received stay, served in time order', () => {
+    // A host replaying old lines into a full buffer of newer ones: each line is one push.
+    const store = new LogStore({ capacity: 1_000 });
+    for (let s = 1; s <= 1_000; s++) store.ingest(logEntry({ hostId: 'new', seq: s, time: 1_000_000 + s }));
+    for (let s = 1; s <= 500; s++) store.ingest(logEntry({ hostId: 'old', seq: s, time: s }));
+    const got = store.read('app1');
+    expect(got).toHaveLength(1_000);
+    expect(got.slice(0, 500).every((e) => e.hostId === 'old')).toBe(true);
+    expect(got.slice(500).every((e) => e.hostId === 'new' && e.seq > 500)).toBe(true);
   });
 });

@@ -1,10 +1,16 @@
 /**
  * The aggregator's state: one ring buffer of the last `capacity` (10,000)
- * lines per app (keyed by APP-NAME, ordered by timestamp, ties in arrival
- * order, as the original's buffer), the per-host cursors for `GET /cursors`,
- * and the live subscribers of each app. Pure and synchronous: the syslog
- * server feeds it, the HTTP API reads it, nothing here does I/O or reads a
- * clock.
+ * lines received per app (keyed by APP-NAME), the per-host cursors for
+ * `GET /cursors`, and the live subscribers of each app. Pure and
+ * synchronous: the syslog server feeds it, the HTTP API reads it, nothing
+ * here does I/O or reads a clock.
+ *
+ * Order: a buffer keeps arrival order (O(1) per line, whatever the
+ * timestamps); reads return lines in timestamp order, ties in arrival order
+ * (a stable sort, linear when the lines came in order, which is the usual
+ * case). The original inserted each line at its timestamp's place instead,
+ * which costs up to the whole buffer per line when a host replays old lines
+ * into a buffer of newer ones.
  *
  * Deduplication: hosts send each connection's lines in strictly increasing
  * `seq`, and after a reconnect resend everything after the cursor they were
@@ -27,11 +33,8 @@ export interface HostCursor {
 }
 export type CursorMap = Record<string, HostCursor>;
 
-/**
- * What happened to an ingested line: stored; a replay of a line already taken
- * (`duplicate`); or older than everything in a full buffer (`expired`).
- */
-export type IngestOutcome = 'stored' | 'duplicate' | 'expired';
+/** What happened to an ingested line: stored, or a replay of a line already taken (`duplicate`). */
+export type IngestOutcome = 'stored' | 'duplicate';
 
 export type LogListener = (entry: LogEntry) => void;
 
@@ -66,30 +69,24 @@ export class LogStore {
     const cursor = this.hostCursors.get(entry.hostId);
     if (cursor !== undefined && entry.seq <= cursor.seq) return 'duplicate';
     this.hostCursors.set(entry.hostId, { seq: entry.seq, time: entry.timestamp });
-    if (!this.insert(entry)) return 'expired';
+    this.insert(entry);
     const subs = this.listeners.get(entry.appId);
     if (subs) for (const fn of subs) fn(entry);
     return 'stored';
   }
 
   /**
-   * The app's entries, oldest first, filtered, the last `lines` of them.
-   * Unknown apps have none (reading does not create a buffer).
+   * The app's entries in timestamp order (ties in arrival order), filtered,
+   * the last `lines` of them. Unknown apps have none (reading does not
+   * create a buffer).
    */
   read(appId: string, options: ReadOptions = {}): LogEntry[] {
     const buf = this.buffers.get(appId);
     if (!buf) return [];
     const match = filterPredicate(options.filter ?? {});
+    const all = (match ? buf.toArray().filter(match) : buf.toArray()).sort(byTime);
     const n = options.lines ?? 0;
-    if (!match) return buf.toArray(n > 0 ? buf.length - n : 0);
-    if (n <= 0) return buf.toArray().filter(match);
-    // Walk back from the newest until n matches: cheap for a tail of a big buffer.
-    const out: LogEntry[] = [];
-    for (let i = buf.length - 1; i >= 0 && out.length < n; i--) {
-      const e = buf.at(i);
-      if (match(e)) out.push(e);
-    }
-    return out.reverse();
+    return n > 0 && n < all.length ? all.slice(all.length - n) : all;
   }
 
   /** Calls `fn` with every entry stored for `appId` from now on, until the returned function is called. */
@@ -120,7 +117,7 @@ export class LogStore {
 
   /**
    * Merges entries from a peer's snapshot: entries already stored (same host
-   * and seq) are skipped, the rest are inserted in timestamp order, and host
+   * and seq) are skipped, the rest are added in the order given, and host
    * cursors move up to the largest seq seen. Subscribers are not told.
    * Returns how many entries were added.
    */
@@ -142,7 +139,8 @@ export class LogStore {
       keys.add(key);
       const cursor = this.hostCursors.get(e.hostId);
       if (cursor === undefined || e.seq > cursor.seq) this.hostCursors.set(e.hostId, { seq: e.seq, time: e.timestamp });
-      if (this.insert(e)) added++;
+      this.insert(e);
+      added++;
     }
     return added;
   }
@@ -153,16 +151,10 @@ export class LogStore {
     return { apps: this.buffers.size, lines: this.lineCount, hosts: this.hostCursors.size, subscribers };
   }
 
-  /** Inserts in timestamp order (after equal timestamps); false when it fell off a full buffer at once. */
-  private insert(entry: LogEntry): boolean {
+  private insert(entry: LogEntry): void {
     let buf = this.buffers.get(entry.appId);
     if (!buf) this.buffers.set(entry.appId, (buf = new RingBuffer<LogEntry>(this.capacity)));
-    const last = buf.last();
-    const at = last === undefined || last.time <= entry.time ? buf.length : buf.upperBound(entry, byTime);
-    const result = buf.insert(at, entry);
-    if (!result.stored) return false;
-    if (result.evicted === undefined) this.lineCount++;
-    return true;
+    if (buf.push(entry) === undefined) this.lineCount++;
   }
 }
 

@@ -149,7 +149,7 @@ export function parseRequestHead(head: string, out: RequestHead): number {
   // RFC 9112 §2.2: ignore at least one empty line before the request line.
   while (head.charCodeAt(pos) === 0x0d && head.charCodeAt(pos + 1) === 0x0a) pos += 2;
   const lineEnd = head.indexOf('\r\n', pos);
-  if (lineEnd === -1) return 400;
+  if (lineEnd === -1 || head.indexOf('\0', pos) !== -1) return 400;
   const sp1 = head.indexOf(' ', pos);
   if (sp1 <= pos || sp1 >= lineEnd || !isToken(head, pos, sp1)) return 400;
   const sp2 = head.indexOf(' ', sp1 + 1);
@@ -198,14 +198,18 @@ function parseFields(head: string, start: number, out: RequestHead): number {
     if (end === pos) break; // the empty line
     const colon = head.indexOf(':', pos);
     if (colon <= pos || colon > end) return 400; // obs-fold, no colon, empty name
+    // No CR or LF inside the line: a bare one would split it for a lenient backend (smuggling).
+    if (head.indexOf('\r', pos) !== end || head.indexOf('\n', pos) !== end + 1) return 400;
     for (let i = pos; i < colon; i++) if (TCHAR[head.charCodeAt(i)] !== 1) return 400;
-    let vs = colon + 1;
-    let ve = end;
-    while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
-    while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
-    for (let i = vs; i < ve; i++) if (VALUE_CHAR[head.charCodeAt(i)] !== 1) return 400;
     const kind = classify(head, pos, colon);
     if (kind !== H.Other) {
+      // Fields the router acts on get the full RFC 9110 value check; the others were
+      // checked for CR/LF above and for NUL once per head.
+      let vs = colon + 1;
+      let ve = end;
+      while (vs < ve && (head.charCodeAt(vs) === 0x20 || head.charCodeAt(vs) === 0x09)) vs++;
+      while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
+      for (let i = vs; i < ve; i++) if (VALUE_CHAR[head.charCodeAt(i)] !== 1) return 400;
       if (kind >= H.FirstDropped) {
         // This line is not forwarded as is: close the current run of kept lines.
         if (runStart < pos) keep.push(runStart, pos);

@@ -54,6 +54,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
   private readonly ex: Exchange;
   private readonly fwd: ForwardInfo;
   private slowSince = -1;
+  private lastActive: number;
   private requests = 0;
   // request body
   private chunked = false;
@@ -85,14 +86,13 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     this.ex = new Exchange(ctx, this);
     const ip = clientIp ?? clientAddress(socket);
     this.fwd = { proto: listener.proto, port: String(listener.port), clientIp: ip, startMs: 0, newRequestId: () => ctx.newRequestId() };
+    this.lastActive = ctx.now;
     ctx.connections.add(this);
     socket.setNoDelay?.(true);
-    socket.setTimeout(ctx.timeouts.headerMs);
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
-    socket.on('timeout', this.onTimeout);
     socket.on('drain', this.onDrain);
     if (initial !== undefined && initial.length > 0) this.onData(initial);
   }
@@ -100,6 +100,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
   // ---- socket events ----
 
   private readonly onData = (chunk: Buffer): void => {
+    this.lastActive = this.ctx.now;
     switch (this.state) {
       case S.Head:
         this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
@@ -139,12 +140,6 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     }
   };
 
-  private readonly onTimeout = (): void => {
-    if (this.state !== S.Head) return; // a request is in flight: the backend side has its own timeouts
-    if (this.buf !== null && this.buf.length > 0) this.reject(408);
-    else this.closeGracefully();
-  };
-
   private readonly onDrain = (): void => {
     if (this.awaitingDrain) {
       this.awaitingDrain = false;
@@ -159,8 +154,20 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     else this.closeAfter = true;
   }
 
-  checkHeaderDeadline(deadline: number): void {
-    if (this.state === S.Head && this.slowSince >= 0 && this.slowSince <= deadline) this.reject(408);
+  /**
+   * Timeouts (called by the context's sweep): a request head must be complete
+   * `headerMs` after its first byte (slowloris), a new connection must send one
+   * within `headerMs`, an idle keep-alive connection closes after `idleMs`.
+   * While a request is in flight the backend side's timeouts apply.
+   */
+  sweep(now: number): void {
+    if (this.state !== S.Head) return;
+    const t = this.ctx.timeouts;
+    if (this.slowSince >= 0) {
+      if (now - this.slowSince >= t.headerMs) this.reject(408);
+    } else if (this.buf === null && now - this.lastActive >= (this.requests === 0 ? t.headerMs : t.idleMs)) {
+      this.closeGracefully();
+    }
   }
 
   destroy(): void {
@@ -206,7 +213,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     const bad = parseRequestHead(head, req);
     this.host = req.host ?? '';
     if (bad !== 0) return this.reject(bad);
-    if (++this.requests === 1) this.socket.setTimeout(ctx.timeouts.idleMs);
+    this.requests++;
     const host = req.host === undefined ? '' : normalizeHost(req.host);
     if (host === undefined) return this.reject(400, 'invalid Host header');
     const target = req.target.charCodeAt(0) === 0x2f ? req.target : routingTarget(req.target);
@@ -408,9 +415,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     if (early !== null) up.write(early);
     s.removeListener('data', this.onData);
     s.removeListener('end', this.onEnd);
-    s.removeListener('timeout', this.onTimeout);
     s.removeListener('drain', this.onDrain);
-    s.setTimeout(0);
     up.setNoDelay(true);
     let closed = 0;
     const onClosed = () => {
@@ -454,6 +459,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
       return;
     }
     this.state = S.Head;
+    this.lastActive = this.ctx.now;
     this.pump();
   }
 
@@ -486,15 +492,11 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
   }
 
   private markSlow(): void {
-    if (this.slowSince >= 0) return;
-    this.slowSince = this.ctx.clock.monotonic();
-    this.ctx.slowHeads.add(this);
+    if (this.slowSince < 0) this.slowSince = this.ctx.now;
   }
 
   private unmarkSlow(): void {
-    if (this.slowSince < 0) return;
     this.slowSince = -1;
-    this.ctx.slowHeads.delete(this);
   }
 
   private logAccess(): void {

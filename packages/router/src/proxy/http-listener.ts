@@ -40,6 +40,7 @@ export function readProxyHeader(socket: Socket, ctx: ProxyContext, next: (client
     socket.removeListener('data', onData);
     socket.removeListener('timeout', onTimeout);
     socket.removeListener('error', onError);
+    socket.setTimeout(0);
     if (h.kind === 'invalid') {
       ctx.logger.debug({ event: 'proxy_protocol_invalid', reason: h.reason }, 'bad PROXY header');
       socket.destroy();

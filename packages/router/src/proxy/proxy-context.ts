@@ -82,9 +82,14 @@ export interface ProxyOptions {
 export interface ClientConnectionLike {
   /** Closes the connection if it is between requests; otherwise after the current one. */
   drain(): void;
-  /** Answers 408 and closes if its request head started before `deadline` (monotonic ms). */
-  checkHeaderDeadline(deadline: number): void;
+  /** Applies the timeouts as of `now` (coarse monotonic ms). */
+  sweep(now: number): void;
   destroy(): void;
+}
+
+/** Anything the periodic sweep checks for timeouts. */
+export interface Sweepable {
+  sweep(now: number): void;
 }
 
 export class ProxyContext {
@@ -100,9 +105,16 @@ export class ProxyContext {
   readonly onAccess: ((record: AccessRecord) => void) | undefined;
   readonly upstream: UpstreamSettings;
   readonly connections = new Set<ClientConnectionLike>();
-  readonly slowHeads = new Set<ClientConnectionLike>();
+  /** Backend connections (pooled, connecting or busy), for their timeouts. */
+  readonly upstreams = new Set<Sweepable>();
   draining = false;
-  private sweep: Timer | undefined;
+  /**
+   * Coarse monotonic time in ms, refreshed by the sweep. Connections stamp
+   * their activity with it: one property read per event instead of a timer
+   * refresh per read and write (what `socket.setTimeout` costs).
+   */
+  now: number;
+  private sweeper: Timer | undefined;
 
   constructor(
     readonly routes: RouteLookup,
@@ -118,34 +130,44 @@ export class ProxyContext {
     this.random = options.random ?? mathRandom;
     this.logger = options.logger ?? noopLogger;
     this.onAccess = options.onAccess;
-    const clock = this.clock;
+    this.now = this.clock.monotonic();
     this.upstream = {
       dialTimeoutMs: this.timeouts.dialMs,
       idleTimeoutMs: this.timeouts.upstreamIdleMs,
       responseHeaderTimeoutMs: this.timeouts.responseHeaderMs,
       maxResponseHeadBytes: 64 * 1024,
       maxIdlePerBackend: options.maxIdlePerBackend ?? 256,
-      now: () => clock.monotonic(),
+      time: this,
+      registry: this.upstreams,
     };
+  }
+
+  /** The sweep period: a quarter of the shortest timeout, between 10 and 250 ms. */
+  get sweepMs(): number {
+    const t = this.timeouts;
+    return Math.max(10, Math.min(250, Math.floor(Math.min(t.headerMs, t.dialMs, t.responseHeaderMs, t.upstreamIdleMs, t.idleMs) / 4)));
   }
 
   newRequestId(): string {
     return randomUUID();
   }
 
-  /** Starts the slow-header sweep (once per second, or the header timeout if shorter). */
+  /** Starts the timeout sweep over client and backend connections. */
   start(): void {
-    if (this.sweep) return;
-    const period = Math.max(10, Math.min(1_000, this.timeouts.headerMs));
-    this.sweep = this.clock.every(period, () => {
-      const deadline = this.clock.monotonic() - this.timeouts.headerMs;
-      for (const c of [...this.slowHeads]) c.checkHeaderDeadline(deadline);
-    });
+    if (this.sweeper) return;
+    this.sweeper = this.clock.every(this.sweepMs, () => this.sweepNow());
+  }
+
+  /** One sweep (the timer calls it; tests may too). */
+  sweepNow(): void {
+    const now = (this.now = this.clock.monotonic());
+    for (const c of this.connections) c.sweep(now);
+    for (const u of this.upstreams) u.sweep(now);
   }
 
   stop(): void {
-    this.sweep?.cancel();
-    this.sweep = undefined;
+    this.sweeper?.cancel();
+    this.sweeper = undefined;
   }
 
   /** Graceful drain: idle connections close now, busy ones after their current response. */

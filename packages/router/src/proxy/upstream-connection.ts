@@ -50,13 +50,15 @@ export interface UpstreamUser {
 
 export interface UpstreamSettings {
   dialTimeoutMs: number;
-  /** Idle pooled connections are closed after this long; also the period of response-timeout checks. */
+  /** Idle pooled connections are closed after this long. */
   idleTimeoutMs: number;
   responseHeaderTimeoutMs: number;
   maxResponseHeadBytes: number;
   maxIdlePerBackend: number;
-  /** Monotonic milliseconds. */
-  now(): number;
+  /** Coarse monotonic milliseconds (refreshed by the sweep). */
+  readonly time: { readonly now: number };
+  /** Where live connections register for the timeout sweep. */
+  readonly registry: Set<{ sweep(now: number): void }>;
 }
 
 const enum Phase {
@@ -91,6 +93,8 @@ export class UpstreamConnection implements PooledConnection {
   /** Response bytes seen for the current request. */
   private received = 0;
   private sentAt = 0;
+  /** When it started connecting, or went idle. */
+  private since: number;
   /** Number of requests sent on this connection (>1 = reused). */
   requests = 0;
 
@@ -100,17 +104,16 @@ export class UpstreamConnection implements PooledConnection {
     private readonly settings: UpstreamSettings,
   ) {
     this.user = user;
+    this.since = settings.time.now;
     const s = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
     this.socket = s;
-    s.setTimeout(settings.dialTimeoutMs);
     s.on('connect', this.onConnect);
     s.on('data', this.onData);
     s.on('end', this.onEnd);
     s.on('error', this.onError);
     s.on('close', this.onClose);
-    s.on('timeout', this.onTimeout);
     s.on('drain', this.onDrain);
-    this.scanner.onData = undefined;
+    settings.registry.add(this);
   }
 
   /** Pool contract: still connected and idle. */
@@ -135,7 +138,7 @@ export class UpstreamConnection implements PooledConnection {
     this.received = 0;
     this.reusable = true;
     this.phase = Phase.Head;
-    this.sentAt = this.settings.now();
+    this.sentAt = this.settings.time.now;
     this.scanner.onData = this.user!.decodeBody ? this.onDecoded : undefined;
     return this.socket.write(head, 'latin1');
   }
@@ -159,15 +162,15 @@ export class UpstreamConnection implements PooledConnection {
     s.removeListener('end', this.onEnd);
     s.removeListener('error', this.onError);
     s.removeListener('close', this.onClose);
-    s.removeListener('timeout', this.onTimeout);
     s.removeListener('drain', this.onDrain);
-    s.setTimeout(0);
+    this.settings.registry.delete(this);
     return s;
   }
 
   close(): void {
     if (this.phase === Phase.Closed) return;
     this.phase = Phase.Closed;
+    this.settings.registry.delete(this);
     this.target.removeIdle(this);
     this.socket.destroy();
   }
@@ -182,7 +185,6 @@ export class UpstreamConnection implements PooledConnection {
 
   private readonly onConnect = (): void => {
     this.phase = Phase.Head;
-    this.socket.setTimeout(this.settings.idleTimeoutMs);
     this.user?.upstreamConnected(this);
   };
 
@@ -318,10 +320,10 @@ export class UpstreamConnection implements PooledConnection {
     this.partial = null;
     if (this.reusable && this.target.live && this.target.idle.length < this.settings.maxIdlePerBackend && !this.socket.destroyed) {
       this.phase = Phase.Idle;
+      this.since = this.settings.time.now;
       this.target.idle.push(this);
     } else {
-      this.phase = Phase.Closed;
-      this.socket.destroy();
+      this.close();
     }
     user.upstreamEnd(this);
   }
@@ -368,34 +370,32 @@ export class UpstreamConnection implements PooledConnection {
     else user.upstreamFailed(this, UpstreamFailure.MidResponse, err);
   }
 
-  private readonly onTimeout = (): void => {
+  /** Timeouts, checked by the context's sweep: dial, pooled idle, response head. */
+  sweep(now: number): void {
     const user = this.user;
     switch (this.phase) {
       case Phase.Connecting:
-        this.user = null;
-        this.close();
-        user?.upstreamFailed(this, UpstreamFailure.Dial, new Error('dial timeout'));
+        if (now - this.since >= this.settings.dialTimeoutMs) {
+          this.user = null;
+          this.close();
+          user?.upstreamFailed(this, UpstreamFailure.Dial, new Error('dial timeout'));
+        }
         return;
       case Phase.Idle:
-        this.close();
+        if (now - this.since >= this.settings.idleTimeoutMs) this.close();
         return;
-      case Phase.Head: {
-        const waited = this.settings.now() - this.sentAt;
-        const limit = this.settings.responseHeaderTimeoutMs;
-        if (user !== null && waited >= limit) {
+      case Phase.Head:
+        if (user !== null && now - this.sentAt >= this.settings.responseHeaderTimeoutMs) {
           this.user = null;
           this.close();
           user.upstreamFailed(this, UpstreamFailure.Timeout, new Error('response header timeout'));
-        } else {
-          this.socket.setTimeout(Math.max(1, Math.min(this.settings.idleTimeoutMs, limit - waited)));
         }
         return;
-      }
       default:
         // Streaming a body or a tunnel: no timeout (the client side has its own).
         return;
     }
-  };
+  }
 
   private readonly onDrain = (): void => {
     this.user?.upstreamDrain(this);

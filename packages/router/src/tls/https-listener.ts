@@ -96,7 +96,7 @@ function createH2(ctx: ProxyContext, info: ListenerInfo): Http2Server {
     session.setTimeout(ctx.timeouts.idleMs, () => session.close());
     session.on('error', () => {});
     // Graceful drain: GOAWAY, streams in flight finish.
-    const conn = { drain: () => session.close(), destroy: () => session.destroy(), checkHeaderDeadline: () => {} };
+    const conn = { drain: () => session.close(), destroy: () => session.destroy(), sweep: () => {} };
     ctx.connections.add(conn);
     session.on('close', () => ctx.connections.delete(conn));
     if (ctx.draining) session.close();
