@@ -6,6 +6,7 @@
  * (`flynn-host daemon`) only parses flags, builds the modules and calls
  * {@link startHost}; tests and embedders do the same.
  */
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Clock, Logger, Random } from '@flynn-ts/core';
 import { noopLogger, systemClock } from '@flynn-ts/core';
@@ -20,7 +21,7 @@ import type { ImageStore, LogManager, NetworkManager, RuntimeDriver } from './co
 import { JobManager } from './job/job-manager.js';
 import type { JobManagerOptions } from './job/job-manager.js';
 import { portsInUse } from './network/port-check.js';
-import type { HostDiscoverd, HostNetwork, HostStatus } from './types.js';
+import type { HostDiscoverd, HostNetwork, HostResources, HostStatus } from './types.js';
 import { VolumeManager } from './volume/volume-manager.js';
 
 /** The service name hosts register under, and the meta prefix of tags (reference §2.1). */
@@ -49,6 +50,12 @@ export interface HostOptions {
   /** The URL in `/host/status` and discovery. Default `http://<externalIp or listen address>:<port>`. */
   publishUrl?: string;
   tags?: Record<string, string>;
+  /**
+   * What the host offers to jobs, reported in `/host/status` `resources` for
+   * schedulers: `memory` in bytes (default the machine's total memory), `cpu`
+   * in milli-CPUs (default 1000 per CPU).
+   */
+  capacity?: { memory?: number; cpu?: number };
   /** Register in this discovery now; otherwise a `DiscoveryClient` is made when `POST /host/discoverd` reports discoverd. */
   discovery?: ServiceDiscovery;
   /** Makes the discovery client for a reported discoverd URL. Default `new DiscoveryClient({servers: [url]})`. */
@@ -188,7 +195,18 @@ class Registration {
     const network = this.jobs.network;
     if (network) status.network = network;
     status.flags = this.options.flags ?? [];
+    status.resources = this.resources();
     return status;
+  }
+
+  /** Capacity (configured, else the machine's) and the sum requested by active jobs. */
+  private resources(): HostResources {
+    const requested = this.jobs.requested();
+    const limit = this.options.capacity ?? {};
+    return {
+      memory: { limit: limit.memory ?? totalmem(), requested: requested.memory },
+      cpu: { limit: limit.cpu ?? Math.max(1, cpus().length) * 1000, requested: requested.cpu },
+    };
   }
 
   async updateTags(tags: Record<string, string>): Promise<void> {

@@ -140,6 +140,22 @@ export interface HostDiscoverd {
   dns?: string;
 }
 
+/**
+ * One schedulable resource of a host (`/host/status` `resources`, an addition
+ * to the original): `limit` is what the host offers, `requested` the sum of
+ * the requests of its active (starting and running) jobs.
+ */
+export interface HostResourceAmount {
+  limit: number;
+  requested: number;
+}
+
+/** `/host/status` `resources`: memory in bytes, cpu in milli-CPUs (1000 = one CPU). */
+export interface HostResources {
+  memory: HostResourceAmount;
+  cpu: HostResourceAmount;
+}
+
 /** `GET /host/status`. */
 export interface HostStatus {
   id: string;
@@ -151,6 +167,8 @@ export interface HostStatus {
   version?: string;
   /** The daemon's command line (the original sends `os.Args[2:]`, a string array). */
   flags?: string[] | Record<string, unknown>;
+  /** The host's capacity and what its active jobs requested (not sent by the original). */
+  resources?: HostResources;
 }
 
 /** `POST /host/resource-check` body. */

@@ -150,10 +150,15 @@ export class LogAggregator {
   private async run(): Promise<void> {
     const o = this.options;
     const serviceName = o.serviceName ?? DEFAULT_SERVICE_NAME;
+    const syslogHost = o.syslogHost ?? o.apiHost ?? '127.0.0.1';
+    const advertise = o.advertiseHost ?? (isWildcard(syslogHost) ? '' : syslogHost);
     if (o.discovery && (o.refill ?? true)) {
+      // With a fixed port our address is known already: a registration left by our previous run is not a peer.
+      const selfAddr = o.syslogPort && advertise !== '' ? joinHostPort(advertise, o.syslogPort) : undefined;
       const { entries } = await fetchPeerSnapshot({
         discovery: o.discovery,
         serviceName,
+        ...(selfAddr ? { selfAddr } : {}),
         clock: this.clock,
         logger: this.logger,
         signal: this.closingCtl.signal,
@@ -171,15 +176,17 @@ export class LogAggregator {
     });
     const apiHost = o.apiHost ?? '127.0.0.1';
     this.http = await serve(api.fetch, { port: o.apiPort ?? 0, host: apiHost, logger: this.logger, clock: this.clock, graceMs: 2_000 });
-    const syslogHost = o.syslogHost ?? apiHost;
     this.syslogAddress = await this.syslog.listen(o.syslogPort ?? 0, syslogHost);
     if (o.discovery) {
-      const host = o.advertiseHost ?? (isWildcard(syslogHost) ? '' : syslogHost);
-      const addr = `${host.includes(':') ? `[${host}]` : host}:${this.syslogAddress.port}`;
+      const addr = joinHostPort(advertise, this.syslogAddress.port);
       this.heartbeater = await o.discovery.register(serviceName, addr, { [API_PORT_META]: String(this.http.port) }, { signal: this.closingCtl.signal });
       this.logger.info({ event: 'registered', service: serviceName, addr: this.heartbeater.addr, refilled: this.refilled }, 'registered in discovery');
     }
   }
+}
+
+function joinHostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 function isWildcard(host: string): boolean {

@@ -30,10 +30,24 @@ export function parseManifest(input: unknown): Manifest {
   if (list.length === 0) throw new BootstrapError(BOOTSTRAP_MANIFEST, 'manifest has no steps');
   const seen = new Map<string, StepAction>();
   const steps: Step[] = [];
+  let haveKey = false;
   list.forEach((raw: unknown, i) => {
-    steps.push(checkStep(raw, i + 1, seen));
+    const step = checkStep(raw, i + 1, seen);
+    if (needsControllerKey(step) && !haveKey) {
+      throw manifestError({ index: i + 1, id: step.id, action: step.action }, 'talks to the controller, but no earlier gen-random step has "controller_key": true');
+    }
+    if (step.action === 'gen-random' && step.controller_key === true) haveKey = true;
+    steps.push(step);
   });
   return { steps };
+}
+
+/** Actions that talk to the controller, with the key of a gen-random step. */
+export const CONTROLLER_ACTIONS: readonly StepAction[] = ['add-app', 'scale-app', 'deploy-app', 'add-route', 'status-check'];
+
+function needsControllerKey(step: Step): boolean {
+  if (step.action === 'status-check' && step.apps !== undefined && step.apps.length === 0) return false;
+  return CONTROLLER_ACTIONS.includes(step.action);
 }
 
 function checkStep(raw: unknown, index: number, seen: Map<string, StepAction>): Step {

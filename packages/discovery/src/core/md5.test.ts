@@ -16,6 +16,6 @@ describe('md5Hex', () => {
 
   it('agrees with node:crypto on any string (UTF-8), at every padding boundary', () => {
     for (let n = 50; n < 140; n++) expect(md5Hex('x'.repeat(n))).toBe(reference('x'.repeat(n)));
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => md5Hex(s) === reference(s)), { numRuns: 500 });
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => md5Hex(s) === reference(s)), { numRuns: 200 });
   });
 });

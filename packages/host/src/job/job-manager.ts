@@ -18,7 +18,7 @@ import type { VolumeManager } from '../volume/volume-manager.js';
 import type { ServiceDiscovery } from '@flynn-ts/discovery';
 import { createActiveJob, isActive, isTerminal } from './core/job-state.js';
 import { newJobId } from './core/job-id.js';
-import { withResourceDefaults } from './core/resources.js';
+import { requestedResources, withResourceDefaults } from './core/resources.js';
 import { validateJob } from './core/validate-job.js';
 import { JobExistsError, JobNotFoundError, JobNotRunningError, NotConfiguredError, RateLimitedError, ShuttingDownError, VolumeInUseError } from './errors.js';
 import type { HostEventListener } from './event-hub.js';
@@ -173,6 +173,11 @@ export class JobManager implements AttachTarget {
   /** Every known job (`active`: only starting and running ones), by id. */
   list(filter: { active?: boolean } = {}): Record<string, ActiveJob> {
     return this.table.list(filter);
+  }
+
+  /** Memory (bytes) and cpu (milli-CPU) requested by the active (starting and running) jobs together. */
+  requested(): { memory: number; cpu: number } {
+    return requestedResources(Object.values(this.table.list({ active: true })).map((a) => a.job));
   }
 
   /** SIGTERM, then SIGKILL after the grace; a starting job is stopped before it runs. No-op for finished jobs. */

@@ -22,7 +22,8 @@ export class ResponseHead {
   connOptions: string[] | undefined;
   /** Chunked with a Content-Length too: the kept lines must be filtered (see {@link keptResponseLines}). */
   dropContentLength = false;
-  readonly keep: number[] = [];
+  /** Replaced (not truncated) on every parse: an array length reset is a slow runtime call in V8. */
+  keep: number[] = [];
 
   reset(head: string): void {
     this.head = head;
@@ -37,7 +38,7 @@ export class ResponseHead {
     this.upgrade = undefined;
     this.connOptions = undefined;
     this.dropContentLength = false;
-    this.keep.length = 0;
+    this.keep = [];
   }
 
   /** Whether the backend lets this connection be reused after the response. */

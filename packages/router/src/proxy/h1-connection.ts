@@ -373,11 +373,14 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
       this.socket.write(head, 'latin1');
       this.write(buf.subarray(start, end), false);
       this.socket.uncork();
+      if (this.socket.writableLength > 0) ex.conn?.retain();
     }
   }
 
-  data(_ex: Exchange, buf: Buffer, start: number, end: number): void {
+  data(ex: Exchange, buf: Buffer, start: number, end: number): void {
     this.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end), false);
+    // The bytes live in the backend connection's read buffer: if the kernel did not take them all, keep it.
+    if (this.socket.writableLength > 0) ex.conn?.retain();
   }
 
   end(_ex: Exchange): void {

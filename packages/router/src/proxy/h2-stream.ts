@@ -212,6 +212,8 @@ class H2Stream implements ExchangeDownstream {
 
   data(ex: Exchange, buf: Buffer, start: number, end: number): void {
     if (this.stream.destroyed) return;
+    // HTTP/2 writes are queued: the backend connection's read buffer must not be reused.
+    ex.conn?.retain();
     if (!this.stream.write(buf.subarray(start, end))) {
       const conn = ex.conn;
       conn?.pause();

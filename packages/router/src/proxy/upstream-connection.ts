@@ -78,6 +78,8 @@ const enum Mode {
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+/** Size of each connection's read buffer (responses are read into it with `onread`). */
+const READ_BUFFER = 16 * 1024;
 
 export class UpstreamConnection implements PooledConnection {
   readonly socket: Socket;
@@ -97,6 +99,13 @@ export class UpstreamConnection implements PooledConnection {
   private since: number;
   /** Number of requests sent on this connection (>1 = reused). */
   requests = 0;
+  /**
+   * Reads land here (`onread`: no per-read allocation, no stream machinery).
+   * A consumer that keeps a reference to the bytes (a write the kernel did not
+   * take at once) calls {@link retain}, and the next read gets a fresh buffer.
+   */
+  private readBuf = Buffer.allocUnsafe(READ_BUFFER);
+  private retained = false;
 
   constructor(
     readonly target: BackendTarget,
@@ -105,10 +114,15 @@ export class UpstreamConnection implements PooledConnection {
   ) {
     this.user = user;
     this.since = settings.time.now;
-    const s = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    const s = connect({
+      host: target.host,
+      port: target.port,
+      allowHalfOpen: true,
+      noDelay: true,
+      onread: { buffer: this.nextBuffer, callback: this.onRead },
+    });
     this.socket = s;
     s.on('connect', this.onConnect);
-    s.on('data', this.onData);
     s.on('end', this.onEnd);
     s.on('error', this.onError);
     s.on('close', this.onClose);
@@ -153,12 +167,19 @@ export class UpstreamConnection implements PooledConnection {
     this.close();
   }
 
-  /** Hands the socket over as a raw tunnel: no more parsing or pooling. */
+  /** The bytes last handed out stay referenced (e.g. queued in a write): do not reuse the read buffer. */
+  retain(): void {
+    this.retained = true;
+  }
+
+  /**
+   * Hands the socket over as a raw tunnel: no more parsing or pooling. Reads
+   * then arrive as ordinary `'data'` events (copies), so it can be piped.
+   */
   detach(): Socket {
     this.phase = Phase.Tunnel;
     this.user = null;
     const s = this.socket;
-    s.removeListener('data', this.onData);
     s.removeListener('end', this.onEnd);
     s.removeListener('error', this.onError);
     s.removeListener('close', this.onClose);
@@ -188,7 +209,22 @@ export class UpstreamConnection implements PooledConnection {
     this.user?.upstreamConnected(this);
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  private readonly nextBuffer = (): Buffer => {
+    if (this.retained) {
+      this.retained = false;
+      this.readBuf = Buffer.allocUnsafe(READ_BUFFER);
+    }
+    return this.readBuf;
+  };
+
+  private readonly onRead = (nread: number, buf: Uint8Array): boolean => {
+    const view = Buffer.from(buf.buffer, buf.byteOffset, nread);
+    if (this.phase === Phase.Tunnel) this.socket.emit('data', Buffer.from(view));
+    else this.onData(view);
+    return true;
+  };
+
+  private onData(chunk: Buffer): void {
     const user = this.user;
     if (user === null) {
       // Bytes on an idle connection: the backend is confused; never reuse it.
@@ -198,7 +234,7 @@ export class UpstreamConnection implements PooledConnection {
     this.received += chunk.length;
     if (this.phase === Phase.Head) this.onHeadBytes(user, chunk);
     else if (this.phase === Phase.Body) this.onBody(user, chunk, 0, chunk.length);
-  };
+  }
 
   private onHeadBytes(user: UpstreamUser, chunk: Buffer): void {
     let buf = this.partial === null ? chunk : Buffer.concat([this.partial, chunk]);
@@ -207,7 +243,8 @@ export class UpstreamConnection implements PooledConnection {
       const idx = buf.indexOf(CRLFCRLF);
       if (idx === -1) {
         if (buf.length > this.settings.maxResponseHeadBytes) return this.fail(user, UpstreamFailure.BadResponse, new Error('response head too large'));
-        this.partial = buf;
+        // Kept across reads: copy it out of the read buffer.
+        this.partial = buf === chunk ? Buffer.from(chunk) : buf;
         return;
       }
       const res = this.res;
@@ -218,7 +255,7 @@ export class UpstreamConnection implements PooledConnection {
       const status = res.status;
       if (status === 101) {
         this.phase = Phase.Tunnel;
-        user.upstreamUpgrade(this, res, start < buf.length ? buf.subarray(start) : undefined);
+        user.upstreamUpgrade(this, res, start < buf.length ? Buffer.from(buf.subarray(start)) : undefined);
         return;
       }
       if (status < 200) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { containerLimits, cpuShares, GiB, MiB, tempDiskBytes, withResourceDefaults } from './resources.js';
+import { containerLimits, cpuShares, GiB, MiB, requestedResources, tempDiskBytes, withResourceDefaults } from './resources.js';
 
 describe('resources', () => {
   it('applies the original defaults, request defaulting to the limit', () => {
@@ -25,5 +25,16 @@ describe('resources', () => {
     const defaults = withResourceDefaults({ max_procs: { limit: 64 } });
     expect(containerLimits(defaults)).toEqual({ memoryBytes: GiB, cpuShares: 1024, maxFd: 10_000, maxProcs: 64, pids: 64 });
     expect(tempDiskBytes(defaults)).toBe(100 * MiB);
+  });
+
+  it('sums the requests of jobs, defaults counted, a request below the limit counted as requested', () => {
+    expect(requestedResources([])).toEqual({ memory: 0, cpu: 0 });
+    expect(
+      requestedResources([
+        {},
+        { resources: { memory: { limit: 256 * MiB } } },
+        { resources: { memory: { request: 64 * MiB, limit: 512 * MiB }, cpu: { request: 250, limit: 2000 } } },
+      ]),
+    ).toEqual({ memory: GiB + 256 * MiB + 64 * MiB, cpu: 1000 + 1000 + 250 });
   });
 });

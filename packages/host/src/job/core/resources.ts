@@ -60,3 +60,20 @@ export function containerLimits(resources: Resources): ContainerLimits {
 export function tempDiskBytes(resources: Resources): number {
   return resources.temp_disk?.limit ?? DEFAULT_RESOURCE_LIMITS.temp_disk!;
 }
+
+/**
+ * The memory (bytes) and cpu (milli-CPU) requested by `jobs` together, each
+ * job's request with the defaults applied (a job that set none counts 1 GiB /
+ * 1000 milli-CPU, as it is limited to that). What a scheduler subtracts from
+ * a host's capacity.
+ */
+export function requestedResources(jobs: Iterable<{ resources?: Resources }>): { memory: number; cpu: number } {
+  let memory = 0;
+  let cpu = 0;
+  for (const job of jobs) {
+    const r = withResourceDefaults(job.resources);
+    memory += r.memory?.request ?? 0;
+    cpu += r.cpu?.request ?? 0;
+  }
+  return { memory, cpu };
+}
