@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, duration, hostJsonArgs, parseDaemonArgs, parseTags } from './daemon-config.js';
+import { byteSize, ConfigError, duration, hostJsonArgs, milliCpus, parseDaemonArgs, parseTags } from './daemon-config.js';
 
 const machine = { hostname: 'my-host-1', isRoot: false, hasRunc: false };
 
@@ -33,6 +33,17 @@ describe('flynn-host daemon flags', () => {
     expect(c).toMatchObject({ httpPort: 2000, id: 'fromconfig', externalIp: '10.0.0.5', tags: { a: '1', b: 'x=y' }, resurrect: false, driver: 'oci', runtime: 'crun', discoverd: 'http://10.0.0.5:1111', stopGraceMs: 500, maxJobConcurrency: 16, subnet: '100.100.1.1/24', ignored: ['force'] });
     expect(parseDaemonArgs(['--backend', 'libcontainer'], machine)).toMatchObject({ driver: 'oci', ignored: [] });
     expect(parseDaemonArgs(['--help'], machine)).toBe('help');
+  });
+
+  it('parses the capacity offered to jobs: --memory (bytes or K/M/G/T) and --cpus (fractions allowed)', () => {
+    const c = parseDaemonArgs(['--memory', '4G', '--cpus', '1.5'], machine);
+    expect(c).toMatchObject({ memoryBytes: 4 * 1024 ** 3, milliCpus: 1500 });
+    expect(parseDaemonArgs([], machine)).not.toHaveProperty('memoryBytes');
+    expect(parseDaemonArgs([], machine)).not.toHaveProperty('milliCpus');
+    expect([byteSize('1048576', 'x'), byteSize('512M', 'x'), byteSize('2GiB', 'x'), byteSize('1.5g', 'x'), byteSize('1T', 'x')]).toEqual([1048576, 512 * 1024 ** 2, 2 * 1024 ** 3, 1.5 * 1024 ** 3, 1024 ** 4]);
+    expect([milliCpus('2', 'x'), milliCpus('0.25', 'x')]).toEqual([2000, 250]);
+    for (const bad of ['0', '-1', 'lots', '4X', '']) expect(() => byteSize(bad, '--memory')).toThrow(/--memory/);
+    for (const bad of ['0', '-2', 'two', '1e3']) expect(() => milliCpus(bad, '--cpus')).toThrow(/--cpus/);
   });
 
   it('rejects bad values with a ConfigError naming the flag', () => {

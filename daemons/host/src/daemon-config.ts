@@ -29,6 +29,10 @@ export interface DaemonConfig {
   stopGraceMs: number;
   stopJobsOnExit: boolean;
   logLevel: LogLevel;
+  /** `--memory`: bytes offered to jobs (`/host/status` resources); default the machine's. */
+  memoryBytes?: number;
+  /** `--cpus`: milli-CPUs offered to jobs; default 1000 per CPU of the machine. */
+  milliCpus?: number;
   /** Flags accepted for compatibility but ignored (reported in the log). */
   ignored: string[];
   /** The effective command line (`/host/status` flags). */
@@ -50,7 +54,7 @@ export class ConfigError extends FlynnError {
 
 const IGNORED_VALUES = ['vol-provider', 'backend', 'flynn-init', 'sink-state', 'discovery', 'discovery-service', 'peer-ips', 'partitions', 'init-log-level', 'zpool-name', 'log-file'];
 const IGNORED_BOOLS = ['force', 'enable-dhcp'];
-const VALUES = ['http-port', 'external-ip', 'listen-ip', 'state', 'id', 'tags', 'volpath', 'image-dir', 'log-dir', 'bridge-name', 'subnet', 'driver', 'runtime', 'discoverd', 'max-job-concurrency', 'stop-grace', 'log-level'];
+const VALUES = ['http-port', 'external-ip', 'listen-ip', 'state', 'id', 'tags', 'volpath', 'image-dir', 'log-dir', 'bridge-name', 'subnet', 'driver', 'runtime', 'discoverd', 'max-job-concurrency', 'stop-grace', 'log-level', 'memory', 'cpus'];
 const BOOLS = ['no-resurrect', 'stop-jobs-on-exit', 'wait-discoverd', 'help'];
 
 /** host.json (`{"args": [...]}`) → its args; throws on a malformed file. */
@@ -114,6 +118,10 @@ export function parseDaemonArgs(argv: readonly string[], machine: Machine, confi
     if (value !== undefined) config[opt] = value;
   }
   if (config.discoverd !== undefined && !/^https?:\/\//.test(config.discoverd)) throw new ConfigError('--discoverd must be an http(s) URL');
+  const memory = str('memory');
+  if (memory !== undefined) config.memoryBytes = byteSize(memory, '--memory');
+  const cpus = str('cpus');
+  if (cpus !== undefined) config.milliCpus = milliCpus(cpus, '--cpus');
   return config;
 }
 
@@ -140,4 +148,21 @@ export function duration(text: string, flag: string): number {
   const ms = m ? Math.round(Number(m[1]) * (unit === 'm' ? 60_000 : unit === 's' ? 1_000 : 1)) : NaN;
   if (!Number.isSafeInteger(ms) || ms < 0) throw new ConfigError(`${flag} must be a duration such as 30s or 500ms, got ${JSON.stringify(text)}`);
   return ms;
+}
+
+const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** `4294967296`, `512M`, `4G`, `4GiB`, `1.5g` (binary multiples) → bytes. */
+export function byteSize(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(text.trim());
+  const n = m ? Math.floor(Number(m[1]) * UNITS[m[2]!.toLowerCase()]!) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${flag} must be a size such as 4G, 512M or a number of bytes, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** `2`, `0.5`, `1.25` CPUs → milli-CPUs. */
+export function milliCpus(text: string, flag: string): number {
+  const n = /^\d+(?:\.\d+)?$/.test(text.trim()) ? Math.round(Number(text) * 1000) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) throw new ConfigError(`${flag} must be a positive number of CPUs such as 2 or 0.5, got ${JSON.stringify(text)}`);
+  return n;
 }

@@ -45,6 +45,7 @@ export async function runDaemon(config: DaemonConfig, io: DaemonIo): Promise<num
       ...(discovery ? { discovery } : {}),
       jobs: { maxConcurrentStarts: config.maxJobConcurrency, stopGraceMs: config.stopGraceMs, resurrect: config.resurrect, waitForDiscoverd: config.waitDiscoverd },
       flags: config.argv,
+      capacity: { ...(config.memoryBytes !== undefined ? { memory: config.memoryBytes } : {}), ...(config.milliCpus !== undefined ? { cpu: config.milliCpus } : {}) },
       logger,
     });
     if (config.discoverd) await host.jobs.configureDiscoverd({ url: config.discoverd });

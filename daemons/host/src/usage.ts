@@ -38,6 +38,8 @@ options:
   --max-job-concurrency=N    concurrent job starts before 429 [default: 4]
   --stop-grace=DURATION      SIGTERM to SIGKILL grace of a stop [default: 30s]
   --stop-jobs-on-exit        stop all jobs on SIGTERM (default: leave them running; the next start re-attaches)
+  --memory=SIZE              memory offered to jobs, reported in /host/status (e.g. 16G) [default: the machine's]
+  --cpus=N                   CPUs offered to jobs, reported in /host/status (e.g. 3.5) [default: the machine's]
   --log-level=LEVEL          debug, info, warn or error [default: info]
 
 Defaults are read from /etc/flynn/host.json ({"args": [...]}; env FLYNN_HOST_CONFIG overrides the path).

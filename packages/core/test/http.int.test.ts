@@ -3,6 +3,7 @@
  * No assertion depends on how long something takes; waits are event-driven.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import * as z from 'zod';
 import { TimeoutError } from '../src/abort.js';
@@ -271,9 +272,7 @@ describe('createApi body limit over a real socket', () => {
     const chunked = async (parts: string[]) =>
       request(`${server.url}/x`, {
         method: 'POST',
-        body: (async function* () {
-          for (const p of parts) yield Buffer.from(p);
-        })(),
+        body: Readable.from(parts.map((p) => Buffer.from(p))),
       });
     const ok = await chunked(['hello ', 'world']);
     expect(ok.statusCode).toBe(200);

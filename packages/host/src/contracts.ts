@@ -5,6 +5,7 @@
  * modules ADD optional members, never rename or remove.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { ServiceDiscovery } from '@flynn-ts/discovery';
 import type { MountSpec } from './types.js';
 
 // ---------------------------------------------------------------- runtime
@@ -187,6 +188,21 @@ export interface LogManager {
    * the job done, so its logs are complete when the `stop` event arrives).
    */
   flush?(): Promise<void>;
+}
+
+/**
+ * Optional capability of a LogManager (detected with {@link canShipLogs}):
+ * ship every line to the log aggregators found in a discovery (service
+ * `logaggregator`), as FileLogManager does. `startHost` calls it when it
+ * connects to a discoverd reported by `POST /host/discoverd` (or remembered
+ * from an earlier run), so logs ship without restarting the daemon.
+ */
+export interface ShippingLogManager extends LogManager {
+  shipWith(discovery: ServiceDiscovery): unknown;
+}
+
+export function canShipLogs(logs: LogManager): logs is ShippingLogManager {
+  return typeof (logs as Partial<ShippingLogManager>).shipWith === 'function';
 }
 
 export type { Readable };

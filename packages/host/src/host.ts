@@ -18,6 +18,7 @@ import { createHostApi } from './api/host-api.js';
 import type { HostControl } from './api/host-control.js';
 import { attachUpgradeListener } from './attach/attach-server.js';
 import type { ImageStore, LogManager, NetworkManager, RuntimeDriver } from './contracts.js';
+import { canShipLogs } from './contracts.js';
 import { JobManager } from './job/job-manager.js';
 import type { JobManagerOptions } from './job/job-manager.js';
 import { portsInUse } from './network/port-check.js';
@@ -56,7 +57,11 @@ export interface HostOptions {
    * in milli-CPUs (default 1000 per CPU).
    */
   capacity?: { memory?: number; cpu?: number };
-  /** Register in this discovery now; otherwise a `DiscoveryClient` is made when `POST /host/discoverd` reports discoverd. */
+  /**
+   * Register in this discovery now; otherwise a `DiscoveryClient` is made
+   * when `POST /host/discoverd` reports discoverd (with `dns`), and a `logs`
+   * manager that can ship (`shipWith`) then ships to its log aggregators.
+   */
   discovery?: ServiceDiscovery;
   /** Makes the discovery client for a reported discoverd URL. Default `new DiscoveryClient({servers: [url]})`. */
   connectDiscovery?: (url: string) => ServiceDiscovery;
@@ -239,9 +244,13 @@ class Registration {
   }
 
   private connect(url: string): void {
-    this.discovery = this.options.connectDiscovery?.(url) ?? new DiscoveryClient({ servers: [url], logger: this.logger });
+    const discovery = this.options.connectDiscovery?.(url) ?? new DiscoveryClient({ servers: [url], logger: this.logger });
+    this.discovery = discovery;
     this.ownsDiscovery = true;
     this.logger.info({ event: 'discovery_connected', url }, 'using service discovery');
+    // Ship job logs to the log aggregators registered there (the host was given no discovery up front).
+    const logs = this.options.logs;
+    if (logs && canShipLogs(logs)) logs.shipWith(discovery);
   }
 
   private meta(): Record<string, string> {

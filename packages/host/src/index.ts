@@ -19,6 +19,8 @@ export type {
   HostNetwork,
   HostDiscoverd,
   HostStatus,
+  HostResources,
+  HostResourceAmount,
   ResourceCheck,
 } from './types.js';
 export type {
@@ -38,7 +40,9 @@ export type {
   LogStream,
   LogLine,
   LogManager,
+  ShippingLogManager,
 } from './contracts.js';
+export { canShipLogs } from './contracts.js';
 
 // Composition root.
 export { startHost, HOST_SERVICE, TAG_PREFIX } from './host.js';
@@ -48,7 +52,7 @@ export type { HostOptions, FlynnHost } from './host.js';
 export { validateJob } from './job/core/validate-job.js';
 export type { ValidateJobOptions } from './job/core/validate-job.js';
 export { JOB_ID_PATTERN, isValidJobId, newJobId, uuidV4 } from './job/core/job-id.js';
-export { DEFAULT_RESOURCE_LIMITS, withResourceDefaults, containerLimits, cpuShares, tempDiskBytes } from './job/core/resources.js';
+export { DEFAULT_RESOURCE_LIMITS, withResourceDefaults, containerLimits, cpuShares, tempDiskBytes, requestedResources } from './job/core/resources.js';
 export { buildJobEnv, resolvePorts } from './job/core/job-env.js';
 export type { JobEnvInput, JobEnv } from './job/core/job-env.js';
 export { createActiveJob, transition, isActive, isTerminal } from './job/core/job-state.js';
@@ -173,6 +177,7 @@ export {
   LOG_SINK_CHANNEL,
   httpCursorFetcher,
   defaultCursorsUrl,
+  API_PORT_META,
   LOG_CURSORS_UNAVAILABLE,
   tcpDialer,
   splitAddr,

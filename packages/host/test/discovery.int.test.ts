@@ -13,6 +13,7 @@ import { MemoryDiscovery } from '@flynn-ts/discovery/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostClient } from '../src/client/host-client.js';
 import { startHost } from '../src/host.js';
+import { FakeLogManager } from '../src/testing/fake-log-manager.js';
 import { FakeRuntimeDriver } from '../src/testing/fake-runtime-driver.js';
 
 let dir: string;
@@ -44,12 +45,15 @@ describe('flynn-host in discovery', () => {
     expect(await discovery.instances('flynn-host')).toEqual([]);
   });
 
-  it('connects to discoverd when POST /host/discoverd reports it, and persists the config', async () => {
+  it('connects to discoverd when POST /host/discoverd reports it (and ships logs there), and persists the config', async () => {
     const urls: string[] = [];
+    const shippedWith: unknown[] = [];
+    const logs = Object.assign(new FakeLogManager(), { shipWith: (d: unknown) => shippedWith.push(d) });
     const options = {
       id: 'late',
       stateDir: dir,
       driver: new FakeRuntimeDriver(),
+      logs,
       port: 0,
       connectDiscovery: (url: string) => {
         urls.push(url);
@@ -61,12 +65,14 @@ describe('flynn-host in discovery', () => {
     await client.configureDiscoverd({ url: 'http://127.0.0.1:1111', dns: '127.0.0.1:53', job_id: 'discoverd-job' });
     await waitFor(async () => (await discovery.instances('flynn-host')).length === 1, { what: 'registered after POST /host/discoverd' });
     expect(urls).toEqual(['http://127.0.0.1:1111']);
+    expect(shippedWith).toEqual([discovery]);
     await client.close();
     await host.close();
-    // A restarted host remembers discoverd (and registers again at once).
+    // A restarted host remembers discoverd (and registers again at once, and ships logs again).
     host = await startHost(options);
     expect(host.status().discoverd).toEqual({ url: 'http://127.0.0.1:1111', dns: '127.0.0.1:53', job_id: 'discoverd-job' });
     await waitFor(async () => (await discovery.instances('flynn-host')).length === 1, { what: 're-registered after restart' });
+    expect(shippedWith).toEqual([discovery, discovery]);
     await host.close();
   });
 

@@ -3,10 +3,12 @@
  * are real processes) and FileLogManager, through the HostClient SDK.
  */
 import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { FlynnError } from '@flynn-ts/core';
 import { waitFor } from '@flynn-ts/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GiB, MiB } from '../src/job/core/resources.js';
 import type { TestHost } from './host-harness.js';
 import { jobId, openEvents, shJob, startTestHost, waitForStatus } from './host-harness.js';
 
@@ -157,6 +159,28 @@ describe('host endpoints', () => {
     for await (const l of t.client.jobLog(id)) lines.push(l.message);
     expect(lines).toEqual(['http://127.0.0.1:1']);
     await t.client.configureDiscoverd({ url: '' });
+  });
+
+  it('status reports the host capacity and what active jobs requested (defaults counted)', async () => {
+    const own = await startTestHost({ capacity: { memory: 8 * GiB, cpu: 3500 } });
+    try {
+      expect((await own.client.status()).resources).toEqual({ memory: { limit: 8 * GiB, requested: 0 }, cpu: { limit: 3500, requested: 0 } });
+      const a = jobId();
+      const b = jobId();
+      await own.client.addJob({ ...shJob(a, 'exec sleep 60'), resources: { memory: { request: 256 * MiB, limit: 512 * MiB }, cpu: { limit: 250 } } });
+      await own.client.addJob(shJob(b, 'exec sleep 60'));
+      await waitForStatus(own.client, a, ['running']);
+      await waitForStatus(own.client, b, ['running']);
+      expect((await own.client.status()).resources).toEqual({ memory: { limit: 8 * GiB, requested: 256 * MiB + GiB }, cpu: { limit: 3500, requested: 1250 } });
+      await own.client.stopJob(b);
+      await waitForStatus(own.client, b, ['crashed', 'done']);
+      expect((await own.client.status()).resources).toEqual({ memory: { limit: 8 * GiB, requested: 256 * MiB }, cpu: { limit: 3500, requested: 250 } });
+    } finally {
+      await own.close();
+    }
+    // Without a configured capacity: the machine's memory and 1000 milli-CPU per CPU.
+    const r = (await t.client.status()).resources!;
+    expect([r.memory.limit, r.cpu.limit]).toEqual([totalmem(), cpus().length * 1000]);
   });
 
   it('resource-check answers 409 with the ports in use', async () => {

@@ -3,16 +3,13 @@
  * watch (DiscoveryClient over HTTP/SSE against an in-memory discoverd): every
  * line arrives once, in order, across a receiver restart.
  *
- * The receiver is a small syslog server of the test's own: it decodes RFC 6587
- * frames with our decoder, stores messages in memory and answers
- * `GET /cursors` with the last seq it stored per host, on its own HTTP port
- * (published as instance meta API_PORT, which the test's cursorsUrl uses).
+ * The receiver is a small syslog server of the test's own (./syslog-receiver.ts):
+ * it decodes RFC 6587 frames with our decoder, stores messages in memory and
+ * answers `GET /cursors` with the last seq it stored per host, on its own HTTP
+ * port (published as instance meta API_PORT, which the shipper's default
+ * cursors URL uses).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer as createHttpServer } from 'node:http';
-import type { Server as HttpServer } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
-import type { Server as TcpServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '@flynn-ts/core/testing';
@@ -20,110 +17,9 @@ import { DiscoveryClient } from '@flynn-ts/discovery';
 import { MemoryDiscovery, MemoryDiscoveryStore, serveMemoryDiscovery } from '@flynn-ts/discovery/testing';
 import type { MemoryDiscoveryServer } from '@flynn-ts/discovery/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { advanceCursor } from '../src/logs/core/host-cursor.js';
-import type { CursorMap } from '../src/logs/core/host-cursor.js';
-import { fromSyslogMessage } from '../src/logs/core/log-message.js';
-import { parseRfc5424 } from '../src/logs/core/rfc5424.js';
-import { FrameDecoder } from '../src/logs/core/rfc6587.js';
 import { FileLogManager } from '../src/logs/file-log-manager.js';
 import type { FileLogManagerOptions } from '../src/logs/file-log-manager.js';
-
-interface Received {
-  seq: number;
-  host: string;
-  message: string;
-}
-
-/** A syslog receiver that can be stopped and started again on the same ports, keeping what it stored. */
-class TestReceiver {
-  stored: Received[] = [];
-  cursors: CursorMap = {};
-  errors: string[] = [];
-  connections = 0;
-  private tcp: TcpServer | undefined;
-  private http: HttpServer | undefined;
-  private sockets = new Set<Socket>();
-  private paused = false;
-  tcpPort = 0;
-  httpPort = 0;
-
-  async start(): Promise<void> {
-    this.http = createHttpServer((req, res) => {
-      if (req.method === 'GET' && req.url === '/cursors') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.cursors));
-      } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'not_found', message: 'not found' }));
-      }
-    });
-    this.tcp = createTcpServer((socket) => this.accept(socket));
-    this.httpPort = await listen(this.http, this.httpPort);
-    this.tcpPort = await listen(this.tcp, this.tcpPort);
-  }
-
-  /**
-   * The receiver dies: listeners closed, connections destroyed (whatever is in
-   * flight is lost), and the last `forget` stored messages are lost too, as if
-   * they were still in its buffers.
-   */
-  async stop(forget: number): Promise<void> {
-    const closing = [close(this.tcp!), close(this.http!)];
-    for (const s of this.sockets) s.destroy();
-    this.http!.closeAllConnections();
-    await Promise.all(closing);
-    this.stored.splice(this.stored.length - forget, forget);
-    this.cursors = {};
-    for (const r of this.stored) advanceCursor(this.cursors, r.host, r.seq, '');
-  }
-
-  /** Stops reading from its connections (a slow receiver): the host's writes back up. */
-  pause(): void {
-    this.paused = true;
-    for (const s of this.sockets) s.pause();
-  }
-
-  resume(): void {
-    this.paused = false;
-    for (const s of this.sockets) s.resume();
-  }
-
-  private accept(socket: Socket): void {
-    this.connections++;
-    this.sockets.add(socket);
-    if (this.paused) socket.pause();
-    socket.on('close', () => this.sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const decoder = new FrameDecoder();
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(chunk)) {
-        try {
-          const { line, seq, hostId } = fromSyslogMessage(parseRfc5424(frame));
-          this.stored.push({ seq, host: hostId ?? '', message: line.message.slice(0, 40) });
-          advanceCursor(this.cursors, hostId ?? '', seq, '');
-        } catch (err) {
-          this.errors.push(String(err));
-        }
-      }
-      if (decoder.error) {
-        this.errors.push(decoder.error.message);
-        socket.destroy();
-      }
-    });
-  }
-}
-
-function listen(server: TcpServer | HttpServer, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      const addr = server.address();
-      resolve(typeof addr === 'object' && addr ? addr.port : 0);
-    });
-  });
-}
-
-function close(server: TcpServer | HttpServer): Promise<void> {
-  return new Promise((resolve) => server.close(() => resolve()));
-}
+import { TestReceiver } from './syslog-receiver.js';
 
 describe('shipping logs to a logaggregator', () => {
   let dir: string;
@@ -131,7 +27,7 @@ describe('shipping logs to a logaggregator', () => {
   let discoverd: MemoryDiscoveryServer;
   let receiverSide: MemoryDiscovery;
   let hostSide: DiscoveryClient;
-  const receiver = new TestReceiver();
+  const receiver = new TestReceiver({ maxMessageChars: 40 });
   let logs: FileLogManager;
 
   beforeAll(async () => {
@@ -151,10 +47,7 @@ describe('shipping logs to a logaggregator', () => {
       hostId,
       discovery: hostSide,
       flushMs: 20,
-      shipping: {
-        cursorsUrl: (r) => `http://127.0.0.1:${r.meta?.API_PORT}/cursors`,
-        backoff: { initialMs: 20, maxMs: 200 },
-      },
+      shipping: { backoff: { initialMs: 20, maxMs: 200 } },
       ...options,
     });
   }

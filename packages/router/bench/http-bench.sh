@@ -4,6 +4,8 @@
 # Layout "1": wrk on CPU 0; backend + the proxy under test on CPU 1 (one nginx worker, one HAProxy thread, one router process).
 # Layout "n": nothing pinned, wrk -t2; N nginx workers, N HAProxy threads, N router workers (N = WORKERS_N).
 # Adapted from ../shared/bench/http-bench.sh (lib.sh, backend.cjs and summarize.cjs are copies of the shared ones).
+# "Configured equivalently": nginx and HAProxy also set X-Forwarded-For/-Proto/-Port, X-Request-Start and X-Request-Id,
+# which the router adds to every request (the backend pays for parsing them in every setup but "direct").
 # Ends with one JSON line: {"bench":"router-http","figures":{...},"peers":{...},"ratios":{...}}.
 . "$(dirname "$0")/lib.sh"
 ROOT="$(cd "$PERF_DIR/../../.." && pwd)"
@@ -39,7 +41,11 @@ http {
     listen 127.0.0.1:$3 $ssl;
     ssl_certificate $T/cert.pem; ssl_certificate_key $T/key.pem;
     ssl_protocols TLSv1.2 TLSv1.3; ssl_session_cache shared:SSL:1m;
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    location / {
+      proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto \$scheme;
+      proxy_set_header X-Forwarded-Port \$server_port; proxy_set_header X-Request-Start \$msec; proxy_set_header X-Request-Id \$request_id;
+    }
   }
 }
 NG
@@ -60,6 +66,12 @@ defaults
   http-reuse always
 frontend fe
   bind 127.0.0.1:$3
+  option forwardfor
+  unique-id-format %{+X}o%ci%cp%fp%Ts%rt%pid
+  unique-id-header X-Request-Id
+  http-request set-header X-Forwarded-Proto http
+  http-request set-header X-Forwarded-Port %[dst_port]
+  http-request set-header X-Request-Start %[date(0,ms)]
   default_backend be
 backend be
   server s1 127.0.0.1:$4

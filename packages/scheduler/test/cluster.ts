@@ -57,7 +57,7 @@ export interface ClusterOptions {
   /** Every host's capacity. Default 8 GiB, 8000 milli-CPU. */
   capacity?: ResourceAmount;
   tuning?: SchedulerTuning;
-  /** discoverd instance TTL. Default 2 000 ms. */
+  /** discoverd instance TTL. Default 10 000 ms (heartbeats come every 3–5 s). */
   ttlMs?: number;
 }
 
@@ -93,7 +93,7 @@ export class TestCluster {
     this.controller = await createController({ database, authKeys: [KEY], sseKeepAliveMs: 1_000, eventPollMs: 500, logger: testLogger('controller') });
     this.controllerHttp = await serve(this.controller.fetch, { host: '127.0.0.1', port: 0, graceMs: 500 });
     this.client = new ControllerClient({ urls: [this.controllerHttp.url], key: KEY });
-    this.discoverd = await startDiscoverd({ dataDir: join(this.dir, 'discoverd'), host: '127.0.0.1', addr: '127.0.0.1:0', ttlMs: this.options.ttlMs ?? 2_000 });
+    this.discoverd = await startDiscoverd({ dataDir: join(this.dir, 'discoverd'), host: '127.0.0.1', addr: '127.0.0.1:0', ttlMs: this.options.ttlMs ?? 10_000 });
     this.discovery = new DiscoveryClient({ servers: [this.discoverd.url] });
     for (let i = 0; i < this.options.hosts; i++) await this.addHost();
   }

@@ -6,10 +6,11 @@
  * randomness are inputs.
  */
 import type { Random } from '@flynn-ts/core';
-import type { Job, Port } from '@flynn-ts/host';
+import type { Job, Port, PortService } from '@flynn-ts/host';
 import type { StepLocation } from './errors.js';
 import type { ArtifactSpec, ProcessTypeSpec, ReleaseSpec } from './manifest-types.js';
 import { intOf } from './render-step.js';
+import { isObject } from './schema.js';
 
 /** Host job metadata the controller's scheduler reads (reference §2.3). */
 export const META_APP = 'flynn-controller.app';
@@ -72,8 +73,15 @@ export function uuidV4(random: Random): string {
 }
 
 /** A release with its ports' numbers read (they may have been templates). */
-export interface NormalizedProcessType extends Omit<ProcessTypeSpec, 'ports'> {
+export interface NormalizedProcessType {
+  args?: string[];
+  env?: Record<string, string>;
   ports?: Port[];
+  omni?: boolean;
+  host_network?: boolean;
+  service?: string;
+  resurrect?: boolean;
+  [field: string]: unknown;
 }
 
 export interface NormalizedRelease {
@@ -86,13 +94,13 @@ export interface NormalizedRelease {
 export function normalizeRelease(release: ReleaseSpec, at: StepLocation): NormalizedRelease {
   const processes: Record<string, NormalizedProcessType> = {};
   for (const [type, p] of Object.entries(release.processes)) {
-    const { ports, ...rest } = p;
+    const { ports, ...rest } = p as ProcessTypeSpec;
     const out: NormalizedProcessType = { ...rest };
     if (ports) {
       out.ports = ports.map((port, i) => ({
         port: intOf(port.port, `release.processes.${type}.ports[${i}].port`, at),
         proto: port.proto ?? 'tcp',
-        ...(port.service ? { service: { ...port.service } as Port['service'] & object } : {}),
+        ...(port.service ? { service: { ...port.service } as unknown as PortService } : {}),
       }));
     }
     processes[type] = out;
@@ -148,6 +156,7 @@ export function hostJobFor(input: HostJobInput): Job {
   if (ports.length > 0) job.config.ports = ports;
   if (p.host_network === true) job.config.host_network = true;
   if (p.resurrect === true) job.resurrect = true;
+  if (isObject(p.resources) && Object.keys(p.resources).length > 0) job.resources = structuredClone(p.resources) as Job['resources'] & object;
   if (app.meta?.[META_SYSTEM_APP] === 'true') job.partition = 'system';
   return job;
 }

@@ -1,8 +1,9 @@
 /**
  * Asking a log aggregator where it is: `GET /cursors` on its HTTP API
- * (reference §10). The discovered address is the syslog port; the original
- * reached the API at the same IP on port 80, which is the default here, and
- * `cursorsUrl` replaces that derivation (e.g. from instance meta).
+ * (reference §10). The discovered address is the syslog port; the API is at
+ * the same IP on the port the instance publishes as meta `API_PORT` (what
+ * @flynn-ts/logaggregator registers), else on port 80 as the original.
+ * `cursorsUrl` replaces that derivation.
  */
 import { FlynnError, linkSignals, systemClock } from '@flynn-ts/core';
 import type { Clock } from '@flynn-ts/core';
@@ -26,10 +27,18 @@ export type CursorFetcher = (receiver: LogReceiver, hostId: string, signal: Abor
 
 export const LOG_CURSORS_UNAVAILABLE = 'FLYNN_HOST_LOG_CURSORS_UNAVAILABLE';
 
-/** `http://<ip of addr>/cursors` (port 80, as the original). */
+/** Instance meta key under which a log aggregator publishes its API port (its addr is the syslog port). */
+export const API_PORT_META = 'API_PORT';
+
+/**
+ * `http://<ip of addr>:<meta API_PORT>/cursors`, or port 80 (as the original)
+ * when the receiver publishes no (valid) `API_PORT`.
+ */
 export function defaultCursorsUrl(receiver: LogReceiver): string {
   const { host } = splitAddr(receiver.addr);
-  return `http://${host.includes(':') ? `[${host}]` : host}/cursors`;
+  const port = receiver.meta?.[API_PORT_META];
+  const suffix = port !== undefined && /^\d{1,5}$/.test(port) && Number(port) > 0 && Number(port) < 65536 && Number(port) !== 80 ? `:${Number(port)}` : '';
+  return `http://${host.includes(':') ? `[${host}]` : host}${suffix}/cursors`;
 }
 
 export interface HttpCursorFetcherOptions {

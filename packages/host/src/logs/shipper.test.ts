@@ -230,9 +230,12 @@ describe('helpers', () => {
     expect(chunks([], 5)).toEqual([]);
   });
 
-  it('derives the aggregator API URL as the original (same IP, port 80)', () => {
+  it('derives the aggregator API URL: same IP, port from meta API_PORT, else 80 (the original)', () => {
     expect(defaultCursorsUrl({ addr: '10.1.2.3:514' })).toBe('http://10.1.2.3/cursors');
     expect(defaultCursorsUrl({ addr: '[fd00::1]:514' })).toBe('http://[fd00::1]/cursors');
+    expect(defaultCursorsUrl({ addr: '10.1.2.3:514', meta: { API_PORT: '5000' } })).toBe('http://10.1.2.3:5000/cursors');
+    expect(defaultCursorsUrl({ addr: '[fd00::1]:514', meta: { API_PORT: '81' } })).toBe('http://[fd00::1]:81/cursors');
+    for (const bad of ['0', '70000', 'x', '']) expect(defaultCursorsUrl({ addr: '10.1.2.3:514', meta: { API_PORT: bad } })).toBe('http://10.1.2.3/cursors');
     expect(splitAddr('[::1]:80')).toEqual({ host: '::1', port: 80 });
     for (const bad of ['x', ':80', 'h:0', 'h:99999', 'h:']) expect(() => splitAddr(bad)).toThrow(SinkConnectionError);
   });

