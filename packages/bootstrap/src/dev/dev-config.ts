@@ -47,6 +47,8 @@ export interface DevClusterConfig {
   timeoutMs: number;
   /** `CONTROLLER_KEY` to use instead of a generated one. */
   controllerKey?: string;
+  /** The environment daemons start with (the caller's, without NODE_OPTIONS). */
+  baseEnv: Readonly<Record<string, string | undefined>>;
 }
 
 export interface DevFacts {
@@ -86,9 +88,15 @@ export function devClusterConfig(env: Env, facts: DevFacts): DevClusterConfig {
     nodeOptions: `--conditions=@flynn-ts/source --import=${facts.tsxLoaderUrl}`,
     daemonMain: 'src/main.ts',
     timeoutMs: timeout * 1000,
+    baseEnv: withoutNodeOptions(env),
   };
   if (env.CONTROLLER_KEY) config.controllerKey = env.CONTROLLER_KEY;
   return config;
+}
+
+function withoutNodeOptions(env: Env): Record<string, string | undefined> {
+  const { NODE_OPTIONS: _drop, ...rest } = env;
+  return rest;
 }
 
 export function devPorts(env: Env): DevPorts {

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DaemonProcess } from './daemon-process.js';
 
@@ -22,6 +22,8 @@ export interface DevPostgresOptions {
   pgBin: string;
   logFile: string;
   pidFile: string;
+  /** PATH of the PostgreSQL processes. */
+  path: string;
   /** Progress lines ("initdb …"). */
   say?: (line: string) => void;
 }
@@ -63,7 +65,7 @@ export async function startDevPostgres(o: DevPostgresOptions): Promise<DevPostgr
     await initdb(o, data, passwordFile, runAs);
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
+  const env = { PATH: o.path, LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
   const proc = await DaemonProcess.start({
     name: 'postgres',
     command: join(o.pgBin, 'postgres'),
@@ -114,7 +116,7 @@ async function initdb(o: DevPostgresOptions, data: string, passwordFile: string,
       throw new Error(`PostgreSQL runs as user ${runAs.name}, which cannot reach ${o.dir} (a parent directory is not searchable for it): set FLYNN_DATA to a directory it can reach, e.g. /var/tmp/flynn-dev`);
     }
   }
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC', HOME: o.dir };
+  const env = { PATH: o.path, LC_ALL: 'C', LANG: 'C', TZ: 'UTC', HOME: o.dir };
   await run(join(o.pgBin, 'initdb'), ['-D', data, '-U', DEV_PG_USER, `--pwfile=${passwordFile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C', '--no-sync'], env, runAs);
   chmodSync(data, 0o700);
   if (runAs) chownSync(passwordFile, process.getuid!(), process.getgid!());
@@ -143,14 +145,4 @@ function run(cmd: string, args: string[], env: Record<string, string>, runAs?: R
       else resolve(String(stdout));
     });
   });
-}
-
-/** True when `dir` can be written by this process. */
-export function writable(dir: string): boolean {
-  try {
-    accessSync(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,0 +1,197 @@
+/**
+ * The single-host developer cluster behind `npm start`: discoverd, then
+ * flynn-host (process driver), then PostgreSQL, as child processes with
+ * their data under `<data>/`; then the shipped `dev` manifest bootstraps
+ * the controller, scheduler, router, blobstore, logaggregator and a demo
+ * app as jobs of the host. A later start with the same data resumes the
+ * cluster instead (./resume.ts). `stop()` stops flynn-host (which stops its
+ * jobs), PostgreSQL and discoverd, in that order.
+ */
+import { cryptoRandom } from '@flynn-ts/core';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TlsCertData } from '../actions/gen-tls-cert.js';
+import { shippedManifestPath } from '../bootstrap-command.js';
+import type { Manifest } from '../core/manifest-types.js';
+import { parseManifest } from '../core/parse-manifest.js';
+import { formatDuration } from '../core/progress-format.js';
+import { progressReporter } from '../progress-reporter.js';
+import { runBootstrap } from '../run-bootstrap.js';
+import { writeCliWrapper } from './cli-wrapper.js';
+import type { DevClusterConfig } from './dev-config.js';
+import { controllerUrl, demoCurl, devManifestEnv } from './dev-config.js';
+import type { DevPaths } from './dev-daemons.js';
+import { devPaths, startDiscoverd, startFlynnHost } from './dev-daemons.js';
+import { startDevPostgres } from './dev-postgres.js';
+import type { DevPostgres } from './dev-postgres.js';
+import type { DevClusterState } from './dev-state.js';
+import { inProgressPath, readDevState, writeDevState } from './dev-state.js';
+import type { DaemonProcess } from './daemon-process.js';
+import { stopLeftovers, takeLock } from './dev-lock.js';
+import { restartBootstrapJobs, resumeManifest } from './resume.js';
+
+export interface DevClusterIo {
+  out(text: string): void;
+  /** Redraw a live progress line (a terminal). */
+  live?: boolean;
+  /** One JSON object per step instead of text. */
+  json?: boolean;
+  /** Aborting cancels a start in progress (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface DevCluster {
+  readonly config: DevClusterConfig;
+  /** True when an existing cluster was resumed rather than bootstrapped. */
+  readonly resumed: boolean;
+  readonly state: DevClusterState;
+  /** `flynn cluster add …` for this cluster. */
+  readonly clusterAddCommand: string;
+  /** The `flynn` script of this checkout. */
+  readonly cliPath: string;
+  /** What to print once it is up: the demo URL, the CLI lines. */
+  readonly summary: string;
+  readonly daemons: readonly DaemonProcess[];
+  /** Resolves with a message if a daemon exits on its own. */
+  readonly failure: Promise<string>;
+  /** Stops everything (jobs too). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** The manifest `npm start` bootstraps with: the shipped `dev`, or `manifestPath`. Throws naming the step and field. */
+export function devManifest(manifestPath?: string): Manifest {
+  const path = manifestPath ?? shippedManifestPath('dev');
+  return parseManifest(readFileSync(path, 'utf8'));
+}
+
+export async function startDevCluster(config: DevClusterConfig, io: DevClusterIo, options: { manifest?: Manifest } = {}): Promise<DevCluster> {
+  const started = Date.now();
+  const manifest = options.manifest ?? devManifest();
+  const paths = devPaths(config.dataDir);
+  for (const dir of [config.dataDir, paths.logs, paths.run]) mkdirSync(dir, { recursive: true });
+  const unlock = takeLock(paths.run, config.dataDir);
+  const say = (line: string) => io.out(io.json ? `${JSON.stringify({ message: line })}\n` : `${line}\n`);
+  const daemons: DaemonProcess[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= stopDaemons(daemons, say).finally(unlock));
+  try {
+    await stopLeftovers(paths.run, config.dataDir, say);
+    const phase = async <T>(name: string, detail: string, fn: () => Promise<T>): Promise<T> => {
+      io.signal?.throwIfAborted();
+      const t0 = Date.now();
+      const result = await fn();
+      io.out(io.json ? `${JSON.stringify({ phase: name, state: 'done', elapsed_ms: Date.now() - t0, detail })}\n` : `✓ ${name.padEnd(34)} ${formatDuration(Date.now() - t0).padStart(6)}  ${detail}\n`);
+      return result;
+    };
+    say(`starting a single-host flynn-ts cluster; data in ${config.dataDir}`);
+    daemons.push(await phase('discoverd', `${config.listenIp}:${config.ports.discoverd} (DNS ${config.ports.dns})`, () => startDiscoverd(config, paths)));
+    daemons.push(await phase('flynn-host', `${config.listenIp}:${config.ports.host}, process driver`, () => startFlynnHost(config, paths)));
+    const pg: DevPostgres = await phase('postgres', `${config.listenIp}:${config.ports.postgres}`, async () => {
+      const p = await startDevPostgres({
+        dir: paths.postgres,
+        port: config.ports.postgres,
+        pgBin: config.pgBin,
+        path: config.baseEnv.PATH ?? '/usr/bin:/bin',
+        logFile: join(paths.logs, 'postgres.log'),
+        pidFile: join(paths.run, 'postgres.pid'),
+        say,
+      });
+      daemons.push(p.process);
+      await p.ensureDatabase('controller');
+      return p;
+    });
+    const existing = readDevState(config.dataDir);
+    const env = { ...config.baseEnv, ...devManifestEnv(config, pg.urlFor('controller')) };
+    const reporter = progressReporter({ write: io.out, json: io.json === true, live: io.live === true && io.json !== true });
+    const common = { discoverd: [`http://${config.listenIp}:${config.ports.discoverd}`], minHosts: 1, timeoutMs: config.timeoutMs, onEvent: reporter, ...(io.signal ? { signal: io.signal } : {}) };
+    let state: DevClusterState;
+    if (existing) {
+      const report = await phase('restart bootstrap jobs', '', () => restartBootstrapJobs(`http://${config.listenIp}:${config.ports.host}`, existing, cryptoRandom()));
+      if (report.reattached.length > 0) say(`  still running: ${report.reattached.join(', ')}`);
+      say('resuming the cluster (the scheduler restarts the other apps)');
+      await runBootstrap(resumeManifest(), { ...common, env: { ...env, FLYNN_CONTROLLER_KEY: existing.controllerKey }, checkBootstrapped: false });
+      state = existing;
+    } else {
+      if (existsSync(inProgressPath(config.dataDir))) {
+        throw new Error(`an earlier bootstrap of ${config.dataDir} did not finish; remove that directory (rm -rf ${config.dataDir}) to start over`);
+      }
+      writeFileSync(inProgressPath(config.dataDir), `${new Date().toISOString()}\n`);
+      say(`bootstrapping (${manifest.steps.length} steps)`);
+      const result = await runBootstrap(manifest, { ...common, env });
+      const cert = result.stepData.controller_cert as TlsCertData | undefined;
+      state = {
+        version: 1,
+        domain: config.domain,
+        controllerKey: result.controllerKey ?? '',
+        tlsPin: cert?.Pin ?? '',
+        caCert: cert?.CACert ?? '',
+        createdAt: new Date().toISOString(),
+        bootstrapJobs: result.jobs.map((j) => ({ hostId: j.hostId, job: j.job })),
+      };
+      writeDevState(config.dataDir, state);
+      rmSync(inProgressPath(config.dataDir), { force: true });
+    }
+    const cliPath = writeCliWrapper(config, paths.bin);
+    const clusterAddCommand = `flynn cluster add default ${controllerUrl(config)} ${state.controllerKey}`;
+    return {
+      config,
+      resumed: existing !== undefined,
+      state,
+      clusterAddCommand,
+      cliPath,
+      summary: summaryText(config, paths, clusterAddCommand, Date.now() - started),
+      daemons,
+      failure: watchDaemons(daemons),
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function summaryText(c: DevClusterConfig, paths: DevPaths, clusterAdd: string, ms: number): string {
+  return [
+    '',
+    `The cluster is up (${formatDuration(ms)}). The demo app, through the router:`,
+    '',
+    `  ${demoCurl(c)}`,
+    '',
+    `The flynn CLI of this checkout is ${join(paths.bin, 'flynn')}:`,
+    '',
+    `  export PATH="${paths.bin}:$PATH"`,
+    `  ${clusterAdd}`,
+    '  flynn apps',
+    '',
+    `HTTPS routes answer on ${c.listenIp}:${c.ports.routerHttps} (certificate for *.${c.domain}); the controller is also routed at controller.${c.domain}.`,
+    `Logs: ${paths.logs} (daemons), ${join(paths.host, 'logs')} (jobs). Ctrl-C stops everything; npm start again resumes with the same data.`,
+    '',
+  ].join('\n');
+}
+
+/** Resolves with a message when a daemon exits without being asked to. */
+function watchDaemons(daemons: readonly DaemonProcess[]): Promise<string> {
+  return new Promise((resolve) => {
+    for (const d of daemons) {
+      void d.exited.then((exit) => {
+        if (!d.stopRequested) resolve(`${d.name} exited unexpectedly (${exit.signal ?? `status ${exit.code}`}); the end of its log (${d.logFile}):\n${d.logTail()}`);
+      });
+    }
+  });
+}
+
+/** flynn-host first (it stops its jobs), then PostgreSQL (fast shutdown), then discoverd. */
+async function stopDaemons(daemons: readonly DaemonProcess[], say: (line: string) => void): Promise<void> {
+  const byName = new Map(daemons.map((d) => [d.name, d]));
+  const order: [string, NodeJS.Signals, number, string][] = [
+    ['flynn-host', 'SIGTERM', 45_000, 'flynn-host and its jobs'],
+    ['postgres', 'SIGINT', 20_000, 'PostgreSQL'],
+    ['discoverd', 'SIGTERM', 15_000, 'discoverd'],
+  ];
+  for (const [name, signal, grace, what] of order) {
+    const d = byName.get(name);
+    if (!d?.running) continue;
+    say(`stopping ${what}…`);
+    await d.stop(signal, grace);
+  }
+}
