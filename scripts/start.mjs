@@ -1,104 +1,108 @@
 #!/usr/bin/env node
-// `npm start`: the main job. Until the single-host cluster exists this is a
-// smaller working demo (README says so): a 3-node replicated key-value store
-// on loopback, built on @flynn-ts/raft (file WAL with fsync, HTTP transport),
-// with an etcd-v3-style JSON API. Data under ./.flynn/demo (or $FLYNN_DATA/demo);
-// a second start reuses it. Ctrl-C stops everything cleanly. A node that dies
-// is restarted from its data directory.
-import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// `npm start`: a single-host flynn-ts cluster in the foreground, from this
+// checkout's sources (no build needed): discoverd, flynn-host (process
+// driver), PostgreSQL 15, then the bootstrap of the controller, scheduler,
+// router, blobstore, logaggregator and a demo app as jobs of the host. Data
+// under ./.flynn (or $FLYNN_DATA); a second start resumes the same cluster.
+// Ctrl-C stops everything, jobs included. See docs/getting-started.md.
+//
+//   npm start                 # text progress
+//   npm start -- --json       # one JSON object per step
+//
+// Environment: FLYNN_DATA, CLUSTER_DOMAIN (default flynn.localhost),
+// FLYNN_PORT_BASE or FLYNN_<NAME>_PORT (docs/getting-started.md lists them),
+// FLYNN_PG_BIN, FLYNN_TIMEOUT (seconds per step), CONTROLLER_KEY,
+// FLYNN_MANIFEST (another manifest than packages/bootstrap/manifests/dev.json).
+import { register } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-const root = resolve(new URL('..', import.meta.url).pathname);
-const dataDir = join(resolve(process.env.FLYNN_DATA ?? join(root, '.flynn')), 'demo');
-const basePort = Number(process.env.FLYNN_DEMO_PORT ?? 7101);
-const nodes = [1, 2, 3].map((i) => ({ id: `n${i}`, addr: `127.0.0.1:${basePort + i - 1}`, dir: join(dataDir, `n${i}`) }));
-const peers = nodes.map((n) => `${n.id}=${n.addr}`).join(',');
-const children = new Map();
-let stopping = false;
-
-function log(msg) {
-  process.stdout.write(`[flynn-ts] ${msg}\n`);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write('usage: npm start [-- --json]\n\nBoots a single-host flynn-ts cluster in the foreground; see docs/getting-started.md.\n');
+  process.exit(0);
+}
+const unknown = args.filter((a) => a !== '--json');
+if (unknown.length > 0) {
+  process.stderr.write(`npm start: unknown argument ${unknown[0]} (usage: npm start [-- --json])\n`);
+  process.exit(2);
+}
+const json = args.includes('--json');
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  process.stderr.write(`npm start: flynn-ts needs Node.js 20 or newer (this is ${process.version})\n`);
+  process.exit(1);
 }
 
-function startNode(n) {
-  mkdirSync(n.dir, { recursive: true });
-  const args = ['--conditions=@flynn-ts/source', '--import', 'tsx', 'packages/raft/examples/kv-server.ts',
-    '--id', n.id, '--listen', n.addr, '--peers', peers, '--data-dir', n.dir, '--log-level', 'warn'];
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  children.set(n.id, child);
-  child.on('exit', (code, signal) => {
-    children.delete(n.id);
-    if (stopping) return;
-    log(`${n.id} exited (${signal ?? code}); restarting it from ${n.dir}`);
-    setTimeout(() => startNode(n), 500);
+// Load this checkout's TypeScript sources: the `@flynn-ts/source` export
+// condition (package.json `exports`) and the tsx loader, in this process.
+// Daemons and jobs get the same through NODE_OPTIONS.
+const tsxLoaderUrl = import.meta.resolve('tsx');
+register(`data:text/javascript,${encodeURIComponent(
+  "export async function resolve(s, c, next) { return next(s, { ...c, conditions: [...new Set([...(c.conditions ?? []), '@flynn-ts/source'])] }); }",
+)}`);
+const { register: registerTsx } = await import('tsx/esm/api');
+registerTsx();
+const { devClusterConfig, devManifest, startDevCluster, DevConfigError } = await import('@flynn-ts/bootstrap');
+
+const out = (text) => process.stdout.write(text);
+const fail = (text) => process.stderr.write(`npm start: ${text}\n`);
+
+let config;
+try {
+  config = devClusterConfig(process.env, { repoRoot: root.replace(/\/$/, ''), execPath: process.execPath, tsxLoaderUrl, cwd: process.cwd() });
+} catch (err) {
+  if (!(err instanceof DevConfigError)) throw err;
+  fail(err.message);
+  process.exit(2);
+}
+let manifest;
+try {
+  manifest = devManifest(process.env.FLYNN_MANIFEST || undefined);
+} catch (err) {
+  fail(`${process.env.FLYNN_MANIFEST || 'the dev manifest'}: ${err.message}`);
+  process.exit(1);
+}
+
+const interrupted = new AbortController();
+let cluster;
+let stopping;
+
+function stop(code, why) {
+  stopping ??= (async () => {
+    if (why) out(`\n${why}: stopping the cluster\n`);
+    await cluster.stop();
+    out(`stopped; the data is kept in ${config.dataDir} (npm start resumes it)\n`);
+    process.exit(code);
+  })();
+  return stopping;
+}
+
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (++signals > 2) {
+      fail(`${signal} again: exiting now; daemons may be left running (the next npm start stops them)`);
+      process.exit(130);
+    }
+    if (!cluster) interrupted.abort(new Error(`interrupted by ${signal}`));
+    else void stop(0, signal);
   });
 }
 
-async function post(addr, path, body) {
-  const res = await fetch(`http://${addr}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function waitForLeader() {
-  for (let i = 0; i < 300; i++) {
-    for (const n of nodes) {
-      try {
-        const st = await post(n.addr, '/v3/maintenance/status', {});
-        if (st.leader && String(st.leader) !== '0') return n;
-      } catch {
-        // not up yet
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no leader elected within 30 s');
-}
-
-function stop(signal) {
-  if (stopping) return;
-  stopping = true;
-  log(`${signal}: stopping the demo cluster`);
-  for (const child of children.values()) child.kill('SIGTERM');
-  const force = setTimeout(() => {
-    for (const child of children.values()) child.kill('SIGKILL');
-    process.exit(0);
-  }, 5000);
-  const check = setInterval(() => {
-    if (children.size === 0) {
-      clearInterval(check);
-      clearTimeout(force);
-      log('stopped; data kept in ' + dataDir);
-      process.exit(0);
-    }
-  }, 50);
-}
-
-process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGTERM', () => stop('SIGTERM'));
-
-log(`starting a 3-node replicated KV store (raft) on ${nodes.map((n) => n.addr).join(', ')}; data in ${dataDir}`);
-for (const n of nodes) startNode(n);
-const b64 = (s) => Buffer.from(s).toString('base64');
 try {
-  const any = await waitForLeader();
-  const put = await post(any.addr, '/v3/kv/put', { key: b64('demo/greeting'), value: b64(`hello from flynn-ts at ${new Date().toISOString()}`) });
-  const got = await post(nodes[2].addr, '/v3/kv/range', { key: b64('demo/greeting') });
-  const kv = got.kvs?.[0];
-  log(`leader elected; wrote demo/greeting at revision ${put.header?.revision}; read back from ${nodes[2].id}: "${kv ? Buffer.from(kv.value, 'base64').toString() : '(missing)'}"`);
-  log('the cluster is up. Try:');
-  const a = nodes[0].addr;
-  process.stdout.write(`
-  curl -s http://${a}/status
-  curl -s -X POST http://${a}/v3/kv/put   -d '{"key":"${b64('foo')}","value":"${b64('bar')}"}'
-  curl -s -X POST http://${nodes[1].addr}/v3/kv/range -d '{"key":"${b64('foo')}"}'
-  kill -9 <pid of one node>   # it is restarted from its WAL; writes keep working on the other two
-
-Ctrl-C stops everything.
-`);
+  cluster = await startDevCluster(config, { out, live: process.stdout.isTTY === true, json, signal: interrupted.signal }, { manifest });
 } catch (err) {
-  log(`demo failed to start: ${err instanceof Error ? err.message : String(err)}`);
-  stop('error');
+  const message = err instanceof Error ? err.message : String(err);
+  fail(interrupted.signal.aborted ? `${message}; stopped` : `the cluster did not start: ${message}`);
+  process.exit(interrupted.signal.aborted ? 130 : 1);
 }
+
+if (json) out(`${JSON.stringify({ state: 'up', resumed: cluster.resumed, demo: `http://${config.listenIp}:${config.ports.routerHttp}/`, demo_host: `demo.${config.domain}`, cluster_add: cluster.clusterAddCommand, flynn: cluster.cliPath })}\n`);
+else out(cluster.summary);
+if (signals > 0) await stop(0, 'interrupted');
+
+void cluster.failure.then((message) => {
+  fail(message);
+  return stop(1);
+});

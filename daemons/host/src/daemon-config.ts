@@ -22,6 +22,8 @@ export interface DaemonConfig {
   subnet?: string;
   driver: 'oci' | 'process';
   runtime: 'runc' | 'crun';
+  /** `--cgroup-parent`: parent of the jobs' cgroups (oci driver); relative = under the daemon's own cgroup. */
+  cgroupParent: string;
   discoverd?: string;
   waitDiscoverd: boolean;
   resurrect: boolean;
@@ -54,7 +56,7 @@ export class ConfigError extends FlynnError {
 
 const IGNORED_VALUES = ['vol-provider', 'backend', 'flynn-init', 'sink-state', 'discovery', 'discovery-service', 'peer-ips', 'partitions', 'init-log-level', 'zpool-name', 'log-file'];
 const IGNORED_BOOLS = ['force', 'enable-dhcp'];
-const VALUES = ['http-port', 'external-ip', 'listen-ip', 'state', 'id', 'tags', 'volpath', 'image-dir', 'log-dir', 'bridge-name', 'subnet', 'driver', 'runtime', 'discoverd', 'max-job-concurrency', 'stop-grace', 'log-level', 'memory', 'cpus'];
+const VALUES = ['http-port', 'external-ip', 'listen-ip', 'state', 'id', 'tags', 'volpath', 'image-dir', 'log-dir', 'bridge-name', 'subnet', 'driver', 'runtime', 'discoverd', 'max-job-concurrency', 'stop-grace', 'log-level', 'memory', 'cpus', 'cgroup-parent'];
 const BOOLS = ['no-resurrect', 'stop-jobs-on-exit', 'wait-discoverd', 'help'];
 
 /** host.json (`{"args": [...]}`) → its args; throws on a malformed file. */
@@ -103,6 +105,7 @@ export function parseDaemonArgs(argv: readonly string[], machine: Machine, confi
     bridgeName: str('bridge-name') ?? 'flynnbr0',
     driver,
     runtime,
+    cgroupParent: str('cgroup-parent') ?? 'flynn',
     waitDiscoverd: v['wait-discoverd'] === true,
     resurrect: v['no-resurrect'] !== true,
     maxJobConcurrency: int(str('max-job-concurrency') ?? '4', '--max-job-concurrency', 1, 10_000),
@@ -112,6 +115,9 @@ export function parseDaemonArgs(argv: readonly string[], machine: Machine, confi
     ignored: [...IGNORED_VALUES, ...IGNORED_BOOLS].filter((k) => v[k] !== undefined && !(k === 'backend' && v[k] === 'libcontainer')),
     argv: all,
   };
+  if (!/^\/?[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(config.cgroupParent) || config.cgroupParent.split('/').includes('..')) {
+    throw new ConfigError(`--cgroup-parent must be a cgroup path such as flynn or /flynn, got ${JSON.stringify(config.cgroupParent)}`);
+  }
   if (!/^[A-Za-z0-9][A-Za-z0-9_.]{0,62}$/.test(config.id)) throw new ConfigError(`invalid host id ${JSON.stringify(config.id)} (letters, digits, "_" and "."; set --id)`);
   for (const [k, opt] of [['external-ip', 'externalIp'], ['listen-ip', 'listenIp'], ['subnet', 'subnet'], ['discoverd', 'discoverd']] as const) {
     const value = str(k);

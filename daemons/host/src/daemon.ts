@@ -71,7 +71,7 @@ function buildRuntime(config: DaemonConfig, logger: Logger): { driver: RuntimeDr
     return { driver: new ProcessDriver({ logger }) };
   }
   return {
-    driver: new OciDriver({ runtime: config.runtime, logger }),
+    driver: new OciDriver({ runtime: config.runtime, cgroupParent: config.cgroupParent, logger }),
     network: new BridgeNetworkManager({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, logger }),
     images: new LayerImageStore({ dir: config.imageDir, logger }),
   };

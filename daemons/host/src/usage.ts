@@ -32,6 +32,7 @@ options:
   --subnet=CIDR              configure the bridge at start, e.g. 100.100.23.1/24 (else wait for POST /host/network)
   --driver=oci|process       runtime driver [default: oci when root and runc exist, else process]
   --runtime=runc|crun        OCI runtime of the oci driver [default: runc]
+  --cgroup-parent=PATH       parent of the jobs' cgroups; relative: under the daemon's own cgroup [default: flynn]
   --discoverd=URL            discoverd to register in, ship logs with, and give jobs as DISCOVERD
   --wait-discoverd           jobs without DISCOVERD wait until discoverd is configured
   --no-resurrect             do not restart resurrect jobs after a host reboot

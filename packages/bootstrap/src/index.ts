@@ -60,3 +60,11 @@ export type { TlsCertData } from './actions/gen-tls-cert.js';
 // `flynn-host bootstrap`.
 export { bootstrapCommand, shippedManifestPath, BOOTSTRAP_USAGE_TEXT } from './bootstrap-command.js';
 export type { BootstrapCommandIo } from './bootstrap-command.js';
+
+// The single-host developer cluster (`npm start`).
+export { startDevCluster, devManifest } from './dev/dev-cluster.js';
+export type { DevCluster, DevClusterIo } from './dev/dev-cluster.js';
+export { devClusterConfig, devPorts, devManifestEnv, DevConfigError, DEV_PORTS } from './dev/dev-config.js';
+export type { DevClusterConfig, DevFacts, DevPorts, DevPortName } from './dev/dev-config.js';
+export { readDevState } from './dev/dev-state.js';
+export type { DevClusterState } from './dev/dev-state.js';

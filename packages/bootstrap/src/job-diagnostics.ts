@@ -29,9 +29,17 @@ export async function describeFailedJobs(cluster: ClusterAccess, filter: JobFilt
     }
     const failed = Object.values(jobs)
       .filter((j) => matches(j, filter) && (j.status === 'crashed' || j.status === 'failed'))
-      .sort((a, b) => (a.created_at < b.created_at ? 1 : -1))
-      .slice(0, 3);
-    for (const j of failed) parts.push(await describeJob(host, j));
+      .sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+    // The newest failure of each process type; the others are counted.
+    const byType = new Map<string, ActiveJob[]>();
+    for (const j of failed) {
+      const key = `${j.job.metadata?.[META_APP] ?? ''}/${j.job.metadata?.[META_TYPE] ?? j.job.id}`;
+      byType.set(key, [...(byType.get(key) ?? []), j]);
+    }
+    for (const list of [...byType.values()].slice(0, 3)) {
+      const more = list.length > 1 ? `\n  (${list.length - 1} earlier job${list.length > 2 ? 's' : ''} of the same process failed too)` : '';
+      parts.push(`${await describeJob(host, list[0]!)}${more}`);
+    }
   }
   return parts.length > 0 ? parts.join('\n') : undefined;
 }
@@ -49,11 +57,32 @@ export async function describeJob(host: ClusterHost, j: ActiveJob): Promise<stri
   const how = j.exit_status !== undefined ? ` (exit status ${j.exit_status})` : '';
   const lines = [`job ${j.job.id}${what} on host ${host.id} ${j.status}${how}${j.error ? `: ${j.error}` : ''}`];
   try {
-    const tail: string[] = [];
-    for await (const entry of host.client.jobLog(j.job.id, { lines: LOG_LINES })) tail.push(`  | ${entry.message}`);
-    if (tail.length > 0) lines.push(`  last log lines:`, ...tail.slice(-LOG_LINES));
+    const messages: string[] = [];
+    for await (const entry of host.client.jobLog(j.job.id, { lines: LOG_LINES * 4 })) messages.push(entry.message);
+    const tail = logTail(messages, LOG_LINES);
+    if (tail.length > 0) lines.push(`  last log lines:`, ...tail.map((l) => `  | ${l}`));
   } catch {
     // no log: the job may never have started
   }
   return lines.join('\n');
+}
+
+/** The last `n` lines, with runs of stack frames (`    at …`) folded into one line. */
+export function logTail(messages: readonly string[], n: number): string[] {
+  const out: string[] = [];
+  let frames = 0;
+  const flush = () => {
+    if (frames > 0) out.push(`    … ${frames} stack frame${frames === 1 ? '' : 's'}`);
+    frames = 0;
+  };
+  for (const m of messages) {
+    if (/^\s+at /.test(m)) {
+      frames++;
+      continue;
+    }
+    flush();
+    if (m.trim() !== '') out.push(m);
+  }
+  flush();
+  return out.slice(-n);
 }

@@ -8,16 +8,24 @@
 import { setMaxListeners } from 'node:events';
 import { cryptoRandom, noopLogger, systemClock } from '@flynn-ts/core';
 import type { Clock, Logger, Random } from '@flynn-ts/core';
+import type { ServiceDiscovery } from '@flynn-ts/discovery';
 import type { ControllerApiOptions } from './api/controller-api.js';
 import { createControllerApi } from './api/controller-api.js';
 import type { ControllerApp } from './api/context.js';
+import { attachUpgradeHandler } from './api/attach-upgrade.js';
+import type { UpgradeListener } from './api/attach-upgrade.js';
 import { KeyAuthorizer } from './api/auth.js';
 import { normalizeDomain } from './core/route-input.js';
 import { Database } from './db/database.js';
 import type { DatabaseConfig } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { EventHub } from './events/event-hub.js';
-import type { HostClientFor } from './host-client.js';
+import type { HostClientFor, HostInfo } from './host-client.js';
+import { DiscoveryHosts } from './hosts/discovery-hosts.js';
+import { randomHostPicker } from './hosts/host-picker.js';
+import type { HostPicker } from './hosts/host-picker.js';
+import { JobLauncher } from './jobs/job-launcher.js';
+import { discoveryLogAggregators } from './logs/discovery-log-aggregators.js';
 import { httpProviderClient } from './provider-client.js';
 import type { ProviderClient } from './provider-client.js';
 
@@ -30,8 +38,26 @@ export interface ControllerOptions {
   defaultRouteDomain?: string;
   /** `CA_CERT`, served by `GET /ca-cert`. */
   caCert?: string;
-  /** How job kills reach hosts; without it, kills answer 503. */
+  /**
+   * Where `flynn-host` and `logaggregator` instances are found: the defaults
+   * of `hosts`, `hostClientFor` and `logAggregators` use it.
+   */
+  discovery?: ServiceDiscovery;
+  /**
+   * How job kills and one-off jobs reach hosts. A client that also has
+   * `addJob` and `url` (a `JobRunner`, e.g. @flynn-ts/host's `HostClient`)
+   * can run one-off jobs. Default with `discovery`: an HTTP client per
+   * `flynn-host` instance. Without either, kills and runs answer 503.
+   */
   hostClientFor?: HostClientFor;
+  /** Hosts one-off jobs may run on. Default with `discovery`: the `flynn-host` instances not shutting down. */
+  hosts?: () => Promise<readonly HostInfo[]>;
+  /** Chooses the host of a one-off job. Default: a random one of `hosts()` whose client answers a ping. */
+  hostPicker?: HostPicker;
+  /** Record the state of one-off jobs (`up`, `down` with the exit status) as their host reports it. Default true. */
+  followJobs?: boolean;
+  /** The log aggregators' API base URLs, for `GET /apps/:id/log`. Default with `discovery`: the `logaggregator` instances. */
+  logAggregators?: () => Promise<readonly string[]>;
   /** Default: HTTP to the provider URLs. */
   providers?: ProviderClient;
   /** Shifts generated app names (`NAME_SEED`). */
@@ -58,15 +84,24 @@ export interface Controller {
   readonly events: EventHub;
   /** Rotate keys at runtime with `authorizer.setKeys([...])`. */
   readonly authorizer: KeyAuthorizer;
+  /**
+   * The HTTP upgrade handler (`server.on('upgrade', controller.upgrade)`):
+   * serves attached one-off jobs (`POST /apps/:id/jobs` with `Upgrade:
+   * flynn-attach/0`), which a fetch handler cannot.
+   */
+  readonly upgrade: UpgradeListener;
+  /** Runs one-off jobs (what `POST /apps/:id/jobs` uses). */
+  readonly jobs: JobLauncher;
   /** Ends every event stream and answers 503 from now on. Call before closing the HTTP server. */
   shutdown(): void;
-  /** `shutdown()`, then stops the event hub and closes the pool. Idempotent. */
+  /** `shutdown()`, cuts attach relays, stops following jobs and the event hub, closes the pool. Idempotent. */
   close(): Promise<void>;
 }
 
 export async function createController(options: ControllerOptions): Promise<Controller> {
   const logger = options.logger ?? noopLogger;
   const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom();
   const authorizer = new KeyAuthorizer(options.authKeys);
   const defaultRouteDomain = options.defaultRouteDomain ? normalizeDomain(options.defaultRouteDomain) : undefined;
   const db = new Database(options.database, { logger, ...(options.poolSize !== undefined ? { max: options.poolSize } : {}) });
@@ -76,7 +111,7 @@ export async function createController(options: ControllerOptions): Promise<Cont
   let hub: EventHub | undefined;
   try {
     if (options.migrate !== false) await migrate(db.pool, { logger });
-    hub = new EventHub(db, { logger, clock, random: options.random ?? cryptoRandom(), ...(options.eventPollMs !== undefined ? { pollMs: options.eventPollMs } : {}) });
+    hub = new EventHub(db, { logger, clock, random, ...(options.eventPollMs !== undefined ? { pollMs: options.eventPollMs } : {}) });
     await hub.start();
   } catch (err) {
     await hub?.close();
@@ -84,13 +119,24 @@ export async function createController(options: ControllerOptions): Promise<Cont
     throw err;
   }
   const events = hub;
+  // Ends the background work (job followers) when the controller closes.
+  const closingCtl = new AbortController();
+  const discoveryHosts = options.discovery ? new DiscoveryHosts(options.discovery, { clock, random, logger }) : undefined;
+  const hostClientFor = options.hostClientFor ?? (discoveryHosts ? (id: string) => discoveryHosts.clientFor(id) : undefined);
+  const hosts = options.hosts ?? (discoveryHosts ? () => discoveryHosts.hosts() : undefined);
+  const picker = options.hostPicker ?? (hosts && hostClientFor ? randomHostPicker({ hosts, hostClientFor, random, clock, logger }) : undefined);
+  const jobs = new JobLauncher({ db, picker, signal: closingCtl.signal, logger, ...(options.followJobs !== undefined ? { follow: options.followJobs } : {}) });
+  const logAggregators = options.logAggregators ?? (options.discovery ? discoveryLogAggregators(options.discovery) : undefined);
+  const upgrade = attachUpgradeHandler({ authorizer, jobs, shutdown: shutdownCtl.signal, logger, clock });
   const app = createControllerApi(
     {
       db,
       hub: events,
       authorizer,
       providers: options.providers ?? httpProviderClient(),
-      hostClientFor: options.hostClientFor,
+      hostClientFor,
+      jobs,
+      logAggregators,
       defaultRouteDomain,
       caCert: options.caCert,
       nameSeed: options.nameSeed ?? 0,
@@ -108,6 +154,8 @@ export async function createController(options: ControllerOptions): Promise<Cont
   return {
     fetch: app.fetch,
     app,
+    upgrade,
+    jobs,
     db,
     events,
     authorizer,
@@ -115,7 +163,11 @@ export async function createController(options: ControllerOptions): Promise<Cont
     close() {
       closed ??= (async () => {
         shutdown();
+        upgrade.closeAll();
+        closingCtl.abort();
+        await jobs.drain();
         await events.close();
+        await discoveryHosts?.close();
         await db.close();
       })();
       return closed;

@@ -65,6 +65,16 @@ export type { RouteInput, HttpRouteInput, TcpRouteInput, CertificateInput } from
 export { planScale, deploymentType, totalProcesses, splitJobId } from './core/formation-input.js';
 export type { ScalePlan } from './core/formation-input.js';
 export { pgTimestampToRfc3339 } from './core/timestamp.js';
+export { parseNewJob, JOB_PARTITIONS, JOB_RESOURCE_TYPES } from './core/new-job-input.js';
+export type { NewJobInput, JobPartition, JobResourceType, JobResources } from './core/new-job-input.js';
+export { buildOneOffJob, clusterJobId, imageEntrypoint, mountspecsFor, META_APP, META_APP_NAME, META_RELEASE } from './core/one-off-job.js';
+export type { OneOffJobPlan } from './core/one-off-job.js';
+export { jobStateFromHost, hostJobStatus, isForward, JOB_STATE_RANK } from './core/job-state.js';
+export type { HostJobStatus, ObservedJobState } from './core/job-state.js';
+export { readAttachStart } from './core/attach-state.js';
+export type { AttachStart } from './core/attach-state.js';
+export { parseAppLogQuery, aggregatorLogQuery, LOG_MAX_LINES, LOG_STREAM_TYPES } from './core/log-query.js';
+export type { AppLogQuery } from './core/log-query.js';
 
 // Server side.
 export { createController } from './controller.js';
@@ -86,14 +96,30 @@ export type { EventHubOptions, SubscribeOptions } from './events/event-hub.js';
 export { EventSubscription } from './events/event-subscription.js';
 export { httpProviderClient } from './provider-client.js';
 export type { ProviderClient, HttpProviderClientOptions } from './provider-client.js';
-export type { HostClientFor, JobStopper } from './host-client.js';
+export { isJobRunner, isJobWatcher } from './host-client.js';
+export type { HostClientFor, JobStopper, JobRunner, JobWatcher, HostInfo, HostJob, HostMountSpec, HostMount, HostActiveJob, HostJobEvent } from './host-client.js';
+export { HttpHostClient } from './hosts/http-host-client.js';
+export type { HttpHostClientOptions } from './hosts/http-host-client.js';
+export { DiscoveryHosts, HOST_SERVICE } from './hosts/discovery-hosts.js';
+export type { DiscoveryHostsOptions } from './hosts/discovery-hosts.js';
+export { randomHostPicker } from './hosts/host-picker.js';
+export type { HostPicker, HostPickRequest, PickedHost, RandomHostPickerOptions } from './hosts/host-picker.js';
+export { JobLauncher, CONTROLLER_HOST_REFUSED } from './jobs/job-launcher.js';
+export type { JobLauncherOptions, PreparedJob } from './jobs/job-launcher.js';
+export { openHostAttach, ATTACH_PROTOCOL, AttachFlags } from './jobs/host-attach.js';
+export type { HostAttachRequest, HostAttachConnection } from './jobs/host-attach.js';
+export { attachUpgradeHandler, isAttachUpgrade } from './api/attach-upgrade.js';
+export type { UpgradeListener, AttachUpgradeHandler, AttachUpgradeOptions } from './api/attach-upgrade.js';
+export { proxyAppLog } from './logs/app-log-proxy.js';
+export type { AppLogRequest } from './logs/app-log-proxy.js';
+export { discoveryLogAggregators, aggregatorApiUrl, LOG_AGGREGATOR_SERVICE } from './logs/discovery-log-aggregators.js';
 
 // Data access (for the deployer and scheduler running next to the API).
 export { getApp, findApp, listApps, setAppRelease } from './data/apps.js';
 export { getRelease, listAppReleases } from './data/releases.js';
 export { getFormation, getExpandedFormation, listActiveFormations, updateScaleRequest } from './data/formations.js';
 export { getDeployment, listDeployments, setDeploymentStatus } from './data/deployments.js';
-export { getJob, listActiveJobs, upsertJob } from './data/jobs.js';
+export { getJob, listActiveJobs, upsertJob, recordJobState } from './data/jobs.js';
 export { listEvents, getEvent, latestEventId } from './data/events.js';
 export { listRoutes } from './data/routes.js';
 export { collectAppGarbage } from './data/app-gc.js';
@@ -110,6 +136,7 @@ export type {
   NewRelease,
   NewArtifact,
   NewRoute,
+  NewJob,
   ScaleRequestInput,
 } from './client/controller-client.js';
 export type { ControllerEventStream, FormationStreamItem, MappedStream } from './client/event-stream.js';

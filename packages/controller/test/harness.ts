@@ -69,6 +69,8 @@ export async function startInstance(database: string, options: Partial<Controlle
   const { port, ...rest } = options;
   const controller = await createController({ database, authKeys: [KEY], sseKeepAliveMs: 1_000, eventPollMs: 1_000, ...rest });
   const http = await serve(controller.fetch, { host: '127.0.0.1', port: port ?? 0, graceMs: 1_000 });
+  // Attached runs (`POST /apps/:id/jobs` with `Upgrade: flynn-attach/0`) are upgrades, as the daemon wires them.
+  http.server.on('upgrade', controller.upgrade);
   const client = new ControllerClient({ urls: [http.url], key: (rest.authKeys ?? [KEY])[0]!, timeoutMs: 10_000 });
   return {
     controller,

@@ -84,37 +84,51 @@ start_router() { # cpus workers http-port https-port api-port backend-port
 {"routes":[{"type":"http","id":"bench","service":"bench","domain":"*"}],"backends":{"bench":["127.0.0.1:$6"]}}
 JS
   COOKIE_KEY="$(head -c32 /dev/urandom | base64)" LISTEN_IP=127.0.0.1 start_pinned "$1" $ROUTER_CMD --workers "$2" --http-port "$3" --https-port "$4" \
-    --api-port "$5" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --routes-file "$T/routes-$3.json" --log-level warn >/dev/null
+    --api-port "$5" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --routes-file "$T/routes-$3.json" --log-level warn
 }
 
-declare -A URL CPUS THREADS
+# CPU ticks (user+system) of a process and its children (nginx/router workers)
+proc_ticks() {
+  local t=0 p v
+  [ -z "$1" ] && { echo 0; return; }
+  for p in "$1" $(pgrep -P "$1"); do v=$(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null); t=$((t + ${v:-0})); done
+  echo "$t"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+declare -A URL CPUS THREADS SPID
 ORDER=()
-add() { URL[$1]="$2"; CPUS[$1]="$3"; THREADS[$1]="$4"; ORDER+=("$1"); }
+add() { URL[$1]="$2"; CPUS[$1]="$3"; THREADS[$1]="$4"; SPID[$1]="$5"; ORDER+=("$1"); }
 BPORT=$(free_port)
-start_pinned "$SUT_CPU" node "$PERF_DIR/backend.cjs" "$BPORT" >/dev/null
+start_pinned "$SUT_CPU" node "$PERF_DIR/backend.cjs" "$BPORT" >/dev/null; BPID=${STARTED_PIDS[-1]}
 PORTS=("$BPORT")
 for layout in $LAYOUTS; do
   if [ "$layout" = 1 ]; then cpus="$SUT_CPU"; gen="$GEN_CPU"; w=1; thr=1; sfx=""; else cpus="0-$((WORKERS_N - 1))"; gen="0-$((WORKERS_N - 1))"; w="$WORKERS_N"; thr=2; sfx="-n"; fi
   NP=$(free_port); NT=$(free_port); HP=$(free_port); RP=$(free_port); RS=$(free_port); RA=$(free_port)
-  start_pinned "$cpus" nginx -p "$T" -c "$(nginx_conf "plain$sfx" "$w" "$NP" 0 "$BPORT")" -g 'daemon off;' >/dev/null
-  start_pinned "$cpus" nginx -p "$T" -c "$(nginx_conf "tls$sfx" "$w" "$NT" 1 "$BPORT")" -g 'daemon off;' >/dev/null
-  start_pinned "$cpus" haproxy -f "$(haproxy_conf "h$sfx" "$w" "$HP" "$BPORT")" -db >/dev/null
-  start_router "$cpus" "$w" "$RP" "$RS" "$RA" "$BPORT"
+  start_pinned "$cpus" nginx -p "$T" -c "$(nginx_conf "plain$sfx" "$w" "$NP" 0 "$BPORT")" -g 'daemon off;' >/dev/null; NPID=${STARTED_PIDS[-1]}
+  start_pinned "$cpus" nginx -p "$T" -c "$(nginx_conf "tls$sfx" "$w" "$NT" 1 "$BPORT")" -g 'daemon off;' >/dev/null; NTPID=${STARTED_PIDS[-1]}
+  start_pinned "$cpus" haproxy -f "$(haproxy_conf "h$sfx" "$w" "$HP" "$BPORT")" -db >/dev/null; HPID=${STARTED_PIDS[-1]}
+  start_router "$cpus" "$w" "$RP" "$RS" "$RA" "$BPORT" >/dev/null; RPID=${STARTED_PIDS[-1]}
   PORTS+=("$NP" "$NT" "$HP" "$RP" "$RS")
-  add "direct$sfx" "http://127.0.0.1:$BPORT/" "$gen" "$thr"
-  add "nginx$sfx" "http://127.0.0.1:$NP/" "$gen" "$thr"
-  add "haproxy$sfx" "http://127.0.0.1:$HP/" "$gen" "$thr"
-  add "router$sfx" "http://127.0.0.1:$RP/" "$gen" "$thr"
-  add "nginx-tls$sfx" "https://127.0.0.1:$NT/" "$gen" "$thr"
-  add "router-tls$sfx" "https://127.0.0.1:$RS/" "$gen" "$thr"
+  add "direct$sfx" "http://127.0.0.1:$BPORT/" "$gen" "$thr" ""
+  add "nginx$sfx" "http://127.0.0.1:$NP/" "$gen" "$thr" "$NPID"
+  add "haproxy$sfx" "http://127.0.0.1:$HP/" "$gen" "$thr" "$HPID"
+  add "router$sfx" "http://127.0.0.1:$RP/" "$gen" "$thr" "$RPID"
+  add "nginx-tls$sfx" "https://127.0.0.1:$NT/" "$gen" "$thr" "$NTPID"
+  add "router-tls$sfx" "https://127.0.0.1:$RS/" "$gen" "$thr" "$RPID"
 done
 for p in "${PORTS[@]}"; do wait_port "$p" || exit 1; done
 for k in "${ORDER[@]}"; do
   b="$(curl -sk --max-time 5 "${URL[$k]}")"; [ "$b" = "Hello, World!" ] || { log "bad answer from $k: '$b'"; exit 1; }
 done
 
-bench_one() { # name duration -> "rps p99 p50 errors gen% sut%"
-  GEN_CPU="${CPUS[$1]}" DUR="$2" run_wrk_t "${URL[$1]}" "${THREADS[$1]}"
+bench_one() { # name duration -> "rps p99 p50 errors gen% sut% proxy_us_per_req backend_us_per_req"
+  local p0 b0 p1 b1 line n
+  p0=$(proc_ticks "${SPID[$1]}"); b0=$(proc_ticks "$BPID")
+  line=$(GEN_CPU="${CPUS[$1]}" DUR="$2" run_wrk_t "${URL[$1]}" "${THREADS[$1]}")
+  p1=$(proc_ticks "${SPID[$1]}"); b1=$(proc_ticks "$BPID")
+  n=$(echo "$line" | awk -v d="$2" '{print $1 * d}')
+  echo "$line $(awk -v a="$p0" -v b="$p1" -v n="$n" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (n>0 ? (b-a)*1e6/t/n : 0)}') $(awk -v a="$b0" -v b="$b1" -v n="$n" -v t="$CLK_TCK" 'BEGIN{printf "%.2f", (n>0 ? (b-a)*1e6/t/n : 0)}')"
 }
 # run_wrk from lib.sh with a thread count
 run_wrk_t() {
@@ -133,12 +147,12 @@ run_wrk_t() {
 for k in "${ORDER[@]}"; do bench_one "$k" 3 >/dev/null; done
 
 log "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'setup\trep\treq_per_s\tp99_ms\tp50_ms\terrors\tgen_cpu_pct\tsut_cpu_pct\n' > "$TSV"
+printf 'setup\trep\treq_per_s\tp99_ms\tp50_ms\terrors\tgen_cpu_pct\tsut_cpu_pct\tproxy_us_req\tbackend_us_req\n' > "$TSV"
 for rep in $(seq 1 "$REPS"); do
   for k in "${ORDER[@]}"; do
-    read -r rps p99 p50 err gp sp < <(bench_one "$k" "$DUR")
-    log "rep $rep $k: $rps req/s p99=${p99}ms p50=${p50}ms errors=$err cpu gen=${gp}% sut=${sp}%"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rep" "$rps" "$p99" "$p50" "$err" "$gp" "$sp" >> "$TSV"
+    read -r rps p99 p50 err gp sp pus bus < <(bench_one "$k" "$DUR")
+    log "rep $rep $k: $rps req/s p99=${p99}ms p50=${p50}ms errors=$err cpu gen=${gp}% sut=${sp}% proxy=${pus}us/req backend=${bus}us/req"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rep" "$rps" "$p99" "$p50" "$err" "$gp" "$sp" "$pus" "$bus" >> "$TSV"
     sleep 1
   done
 done

@@ -59,6 +59,10 @@ export interface ClusterOptions {
   tuning?: SchedulerTuning;
   /** discoverd instance TTL. Default 10 000 ms (heartbeats come every 3–5 s). */
   ttlMs?: number;
+  /** Concurrent job starts per host before it answers 429. Default 16. */
+  maxConcurrentStarts?: number;
+  /** Logs of the schedulers (default: `SCHEDULER_TEST_LOG`). */
+  logger?: Logger;
 }
 
 export class TestCluster {
@@ -68,6 +72,8 @@ export class TestCluster {
   controller!: Controller;
   discoverd!: Discoverd;
   discovery!: DiscoveryClient;
+  /** The controller's database (for a scheduler daemon's deployment writes). */
+  databaseUrl!: string;
   private pg!: TestPostgres;
   private controllerHttp!: HttpServerHandle;
   private dir!: string;
@@ -90,6 +96,7 @@ export class TestCluster {
     this.dir = await mkdtemp(join(tmpdir(), `flynn-sched-int-${process.pid}-`));
     this.pg = await startTestPostgres();
     const database = await this.pg.createDatabase();
+    this.databaseUrl = database;
     this.controller = await createController({ database, authKeys: [KEY], sseKeepAliveMs: 1_000, eventPollMs: 500, logger: testLogger('controller') });
     this.controllerHttp = await serve(this.controller.fetch, { host: '127.0.0.1', port: 0, graceMs: 500 });
     this.client = new ControllerClient({ urls: [this.controllerHttp.url], key: KEY });
@@ -117,7 +124,7 @@ export class TestCluster {
       externalIp: ip,
       discovery,
       keepAliveMs: 1_000,
-      jobs: { stopGraceMs: 3_000, maxConcurrentStarts: 16 },
+      jobs: { stopGraceMs: 3_000, maxConcurrentStarts: this.options.maxConcurrentStarts ?? 16 },
       logger: testLogger(id),
     });
     let killed = false;
@@ -153,7 +160,7 @@ export class TestCluster {
       name,
       defaultHostCapacity: capacity,
       tuning: { jobSyncMs: 5_000, formationSyncMs: 10_000, ...this.options.tuning },
-      logger: testLogger(name),
+      logger: this.options.logger ?? testLogger(name),
     });
     const writer: DeploymentStatusWriter = {
       setStatus: async (id, status, extra) => {
@@ -225,13 +232,16 @@ export class TestCluster {
   }
 }
 
-/** A tiny HTTP server job: answers its release id; listens on $EXTERNAL_IP:$PORT; exits on SIGTERM. */
+/**
+ * A tiny HTTP server job: answers its release id after 20 ms, listens on
+ * $EXTERNAL_IP:$PORT, and exits at once on SIGTERM (requests in flight then
+ * fail: only a drain before the stop keeps them from failing).
+ */
 export const WEB_SERVER = [
   "const http = require('node:http');",
-  "const s = http.createServer((q, r) => r.end(process.env.FLYNN_RELEASE_ID || ''));",
-  's.keepAliveTimeout = 1000;',
+  "const s = http.createServer((q, r) => setTimeout(() => r.end(process.env.FLYNN_RELEASE_ID || ''), 20));",
   's.listen(Number(process.env.PORT), process.env.EXTERNAL_IP);',
-  "process.on('SIGTERM', () => { s.close(() => process.exit(0)); setTimeout(() => process.exit(0), 2000).unref(); });",
+  "process.on('SIGTERM', () => process.exit(0));",
 ].join('\n');
 
 /** A TCP health check every 100 ms (Go durations are nanoseconds). */

@@ -1,5 +1,6 @@
 /** `add-route`: a route to an app's service, with the certificate of a gen-tls-cert step for http routes. */
-import type { NewRoute } from '@flynn-ts/controller';
+import type { NewRoute, Route } from '@flynn-ts/controller';
+import { FlynnError } from '@flynn-ts/core';
 import type { AddRouteStep } from '../core/manifest-types.js';
 import { optInt } from '../core/render-step.js';
 import type { Action } from '../step-context.js';
@@ -20,6 +21,20 @@ export const addRoute: Action<AddRouteStep> = async (ctx) => {
     const cert = ctx.state.stepData[step.cert_step] as TlsCertData;
     route.certificate = { cert: cert.Cert, key: cert.PrivateKey };
   }
-  const created = await client.createRoute(app.id, route as NewRoute);
+  let created: Route;
+  try {
+    created = await client.createRoute(app.id, route as NewRoute);
+  } catch (err) {
+    // The controller may have made this route already (DEFAULT_ROUTE_DOMAIN gives new apps <name>.<domain>).
+    const same = FlynnError.is(err) && err.status === 409 ? (await client.appRouteList(app.id)).find((x) => sameRoute(x, route)) : undefined;
+    if (!same) throw err;
+    created = same;
+  }
   return { data: { route: { id: created.id, type: created.type, service: created.service, ...(created.type === 'http' ? { domain: created.domain } : { port: created.port }) } } };
 };
+
+function sameRoute(existing: Route, wanted: Record<string, unknown>): boolean {
+  if (existing.type !== wanted.type || existing.service !== wanted.service) return false;
+  if (existing.type === 'tcp') return wanted.port === undefined || existing.port === wanted.port;
+  return existing.domain === wanted.domain && (wanted.path ?? '/') === existing.path;
+}

@@ -8,9 +8,11 @@ import type { Action } from '../step-context.js';
 import { waitFormationUp } from './formation-wait.js';
 import { registerApp } from './register-app.js';
 import { appData } from './run-app.js';
+import { loadArtifactManifests } from './artifacts.js';
 
 export const deployApp: Action<DeployAppStep> = async (ctx) => {
   const data = appData(ctx, ctx.step);
+  await loadArtifactManifests(data.artifacts, ctx.signal);
   const client = await ctx.controller();
   await registerApp(ctx, client, data);
   let up: Record<string, number> = {};

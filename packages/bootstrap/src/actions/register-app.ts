@@ -28,7 +28,8 @@ export async function registerApp(ctx: StepContext, client: ControllerClient, da
     if (a.meta) artifact.meta = a.meta;
     if (a.manifest !== undefined) artifact.manifest = a.manifest;
     if (a.layer_url_template) artifact.layer_url_template = a.layer_url_template;
-    await client.createArtifact(artifact);
+    // The controller keeps one artifact per (type, uri): an existing one comes back with its own id.
+    a.id = (await client.createArtifact(artifact)).id;
   }
   const release: NewRelease = {
     id: data.release.id,

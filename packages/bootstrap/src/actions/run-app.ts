@@ -6,7 +6,7 @@
  * mode caps every count at 1. Resolves once every job is running; a job
  * that crashes or fails first fails the step with its last log lines.
  */
-import type { ActiveJob, Job } from '@flynn-ts/host';
+import type { ActiveJob, Job, VolumeBinding } from '@flynn-ts/host';
 import type { ClusterHost } from '../cluster-access.js';
 import { BOOTSTRAP_STEP_FAILED, BootstrapError } from '../core/errors.js';
 import type { ArtifactSpec, RunAppStep } from '../core/manifest-types.js';
@@ -15,6 +15,7 @@ import type { NormalizedRelease } from '../core/run-app-plan.js';
 import { capCounts, hostJobFor, normalizeRelease, planJobs, uuidV4 } from '../core/run-app-plan.js';
 import { describeJob } from '../job-diagnostics.js';
 import { errorText, pollUntil } from '../poll.js';
+import { artifactEntrypoint, artifactMountspecs, loadArtifactManifests } from './artifacts.js';
 import type { Action, StepContext } from '../step-context.js';
 
 /** The output of run-app (and deploy-app): what add-app registers. */
@@ -30,6 +31,8 @@ export interface AppData {
 export const runApp: Action<RunAppStep> = async (ctx) => {
   const { step } = ctx;
   const data = appData(ctx, step);
+  await loadArtifactManifests(data.artifacts, ctx.signal);
+  const mountspecs = artifactMountspecs(data.artifacts);
   const hosts = await ctx.cluster.hosts(ctx.signal);
   if (hosts.length === 0) throw new BootstrapError(BOOTSTRAP_STEP_FAILED, 'no host answers: is flynn-host running?');
   const planned = planJobs({
@@ -42,7 +45,19 @@ export const runApp: Action<RunAppStep> = async (ctx) => {
   const started: { host: ClusterHost; job: Job }[] = [];
   for (const p of planned) {
     const host = byId.get(p.hostId)!;
-    const job = hostJobFor({ app: data.app, releaseId: data.release.id, release: data.release, type: p.type, hostId: host.id, uuid: p.uuid });
+    const volumes = await makeVolumes(host, data.release.processes[p.type]?.volumes);
+    const entrypointArgs = artifactEntrypoint(data.artifacts, p.type);
+    const job = hostJobFor({
+      app: data.app,
+      releaseId: data.release.id,
+      release: data.release,
+      type: p.type,
+      hostId: host.id,
+      uuid: p.uuid,
+      mountspecs,
+      volumes,
+      ...(entrypointArgs ? { entrypointArgs } : {}),
+    });
     ctx.progress(`starting ${data.app.name}/${p.type} on ${host.id}`);
     await host.client.addJob(job);
     started.push({ host, job });
@@ -70,6 +85,18 @@ export function appData(ctx: StepContext, step: Pick<RunAppStep, 'app' | 'releas
     processes: capCounts(countsOf(step.processes, 'processes', ctx.at), ctx.singleton),
     jobs: [],
   };
+}
+
+/** A data volume on the host for each `{path}` of the process type's `volumes`. */
+async function makeVolumes(host: ClusterHost, wanted: unknown): Promise<VolumeBinding[]> {
+  if (!Array.isArray(wanted)) return [];
+  const out: VolumeBinding[] = [];
+  for (const v of wanted as { path?: unknown; delete_on_stop?: unknown }[]) {
+    if (typeof v?.path !== 'string' || v.path === '') continue;
+    const volume = await host.client.createVolume({ meta: { 'flynn-bootstrap.path': v.path } });
+    out.push({ target: v.path, volume: volume.id, writeable: true, ...(v.delete_on_stop === true ? { delete_on_stop: true } : {}) });
+  }
+  return out;
 }
 
 /** Resolves once every job is running; throws with the job's log when one ends first. */

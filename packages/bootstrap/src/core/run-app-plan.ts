@@ -6,9 +6,9 @@
  * randomness are inputs.
  */
 import type { Random } from '@flynn-ts/core';
-import type { Job, Port, PortService } from '@flynn-ts/host';
+import type { Job, MountSpec, Port, PortService, VolumeBinding } from '@flynn-ts/host';
 import type { StepLocation } from './errors.js';
-import type { ArtifactSpec, ProcessTypeSpec, ReleaseSpec } from './manifest-types.js';
+import type { ProcessTypeSpec, ReleaseSpec } from './manifest-types.js';
 import { intOf } from './render-step.js';
 import { isObject } from './schema.js';
 
@@ -121,7 +121,12 @@ export interface HostJobInput {
   type: string;
   hostId: string;
   uuid: string;
-  artifacts?: readonly ArtifactSpec[];
+  /** The image layers (from the release's `flynn` artifacts). */
+  mountspecs?: MountSpec[];
+  /** Args when the process type has none (the image's entrypoint). */
+  entrypointArgs?: string[];
+  /** Volumes made for this job (process type `volumes`). */
+  volumes?: VolumeBinding[];
 }
 
 /** The host job for one process of a release (the scheduler's `hostJobFor`, for bootstrap jobs). */
@@ -150,11 +155,18 @@ export function hostJobFor(input: HostJobInput): Job {
     },
     config: { env },
   };
-  if (p.args && p.args.length > 0) job.config.args = [...p.args];
+  const args = p.args && p.args.length > 0 ? p.args : input.entrypointArgs;
+  if (args && args.length > 0) job.config.args = [...args];
+  if (input.mountspecs && input.mountspecs.length > 0) job.mountspecs = input.mountspecs.map((m) => ({ ...m }));
+  if (input.volumes && input.volumes.length > 0) job.config.volumes = input.volumes.map((v) => ({ ...v }));
   const ports = (p.ports ?? []).map((port) => ({ ...port }));
   if (p.service && ports.length > 0 && !ports.some((x) => x.service)) ports[0]!.service = { name: p.service, create: true };
   if (ports.length > 0) job.config.ports = ports;
   if (p.host_network === true) job.config.host_network = true;
+  if (p.host_pid_namespace === true) job.config.host_pid_namespace = true;
+  if (isStringList(p.linux_capabilities)) job.config.linux_capabilities = [...p.linux_capabilities];
+  if (p.writeable_cgroups === true) job.config.writeable_cgroups = true;
+  if (isStringList(p.profiles)) job.profiles = [...p.profiles];
   if (p.resurrect === true) job.resurrect = true;
   if (isObject(p.resources) && Object.keys(p.resources).length > 0) job.resources = structuredClone(p.resources) as Job['resources'] & object;
   if (app.meta?.[META_SYSTEM_APP] === 'true') job.partition = 'system';
@@ -165,4 +177,8 @@ export function hostJobFor(input: HostJobInput): Job {
 export function withNewId(job: Job, hostId: string, uuid: string): Job {
   const id = `${hostId}-${uuid}`;
   return { ...job, id, config: { ...job.config, env: { ...(job.config.env ?? {}), FLYNN_JOB_ID: id } } };
+}
+
+function isStringList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string');
 }

@@ -12,6 +12,7 @@
  *   {{ getenv "PORT" | default "8080" }}           a fallback for an empty value
  *   {{ index .StepData "controller-key" "data" }}  fields whose names need quoting
  *   {{ json .StepData.controller_cert.Pin }}       a JSON-encoded value
+ *   {{ .SortedHostIPs | format "%s:1111" | join "," }}   `%s` replaced by the value (each item of a list)
  *
  * Grammar: text with actions `{{ pipeline }}` (`{{- ` and ` -}}` trim the
  * whitespace on that side); a pipeline is commands separated by `|`, the
@@ -53,7 +54,7 @@ type Command = Operand[];
 type Pipeline = Command[];
 type Node = { kind: 'text'; text: string } | { kind: 'action'; pipeline: Pipeline; source: string };
 
-export const TEMPLATE_FUNCTIONS = ['getenv', 'default', 'join', 'json', 'index'] as const;
+export const TEMPLATE_FUNCTIONS = ['getenv', 'default', 'join', 'json', 'index', 'format'] as const;
 
 /** True when `text` contains an action (`{{`). */
 export function hasTemplate(text: string): boolean {
@@ -374,6 +375,13 @@ function callFunction(name: string, args: unknown[], source: string, ctx: Templa
     case 'json': {
       arity(1);
       return JSON.stringify(args[0] ?? null);
+    }
+    case 'format': {
+      arity(2);
+      if (typeof args[0] !== 'string') throw new TemplateError(`format takes a format string and a value, in ${source}`);
+      const fmt = args[0];
+      const one = (v: unknown) => fmt.split('%s').join(renderValue(v, source));
+      return Array.isArray(args[1]) ? args[1].map(one) : one(args[1]);
     }
     case 'index': {
       if (args.length < 2) throw new TemplateError(`index takes a value and at least one key, in ${source}`);

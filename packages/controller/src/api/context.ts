@@ -7,6 +7,7 @@ import type { Context, Hono } from 'hono';
 import type { Database } from '../db/database.js';
 import type { EventHub } from '../events/event-hub.js';
 import type { HostClientFor } from '../host-client.js';
+import type { JobLauncher } from '../jobs/job-launcher.js';
 import type { ProviderClient } from '../provider-client.js';
 import type { KeyAuthorizer } from './auth.js';
 
@@ -16,6 +17,10 @@ export interface ApiDeps {
   authorizer: KeyAuthorizer;
   providers: ProviderClient;
   hostClientFor?: HostClientFor | undefined;
+  /** Runs one-off jobs (`POST /apps/:id/jobs`); without it they answer 503. */
+  jobs?: JobLauncher | undefined;
+  /** The log aggregators' API base URLs (`GET /apps/:id/log`); without it logs answer 503. */
+  logAggregators?: (() => Promise<readonly string[]>) | undefined;
   /** Non-system apps get the route `<name>.<domain>` when set. */
   defaultRouteDomain?: string | undefined;
   /** Served by `GET /ca-cert`. */

@@ -17,6 +17,7 @@ import { mountAppRoutes } from './app-routes.js';
 import { mountEventRoutes } from './event-routes.js';
 import { mountFormationRoutes } from './formation-routes.js';
 import { mountJobRoutes } from './job-routes.js';
+import { mountLogRoutes } from './log-routes.js';
 import { mountReleaseRoutes } from './release-routes.js';
 import { mountResourceRoutes } from './resource-routes.js';
 import { mountRouteRoutes } from './route-routes.js';
@@ -72,6 +73,7 @@ export function createControllerApi(deps: ApiDeps, options: ControllerApiOptions
   mountReleaseRoutes(app, deps);
   mountFormationRoutes(app, deps);
   mountJobRoutes(app, deps);
+  mountLogRoutes(app, deps);
   mountRouteRoutes(app, deps);
   mountResourceRoutes(app, deps);
   mountEventRoutes(app, deps);

@@ -1,11 +1,13 @@
-/** Jobs (scheduler upserts, listing, kill through the host) and deployments (reference §5.3). */
+/** Jobs (one-off runs, scheduler upserts, listing, kill through the host) and deployments (reference §5.3). */
 import { parseJobInput } from '../core/formation-input.js';
+import { parseNewJob } from '../core/new-job-input.js';
 import { asObject, str } from '../core/validate.js';
 import { getApp, setAppRelease } from '../data/apps.js';
 import { createDeployment, getDeployment, listDeployments } from '../data/deployments.js';
 import { getJob, listActiveJobs, listJobs, upsertJob } from '../data/jobs.js';
 import { getRelease } from '../data/releases.js';
 import { ifNotFound, notFound, unavailable, validationError } from '../errors.js';
+import { isAttachUpgrade } from './attach-upgrade.js';
 import type { ApiDeps, ControllerApp } from './context.js';
 import { ok, param, readJson } from './context.js';
 
@@ -13,6 +15,15 @@ export function mountJobRoutes(app: ControllerApp, deps: ApiDeps): void {
   const { db } = deps;
 
   app.get('/apps/:app/jobs', async (c) => c.json(await listJobs(db, (await getApp(db, param(c, 'app'))).id)));
+  app.post('/apps/:app/jobs', async (c) => {
+    // Attached runs are upgrades, served by the upgrade handler (`controller.upgrade`) on the raw connection.
+    if (isAttachUpgrade(c.req.header('upgrade'))) throw validationError('', 'attach (Upgrade: flynn-attach/0) is not served here: the HTTP server lacks the controller\'s upgrade handler (controller.upgrade)');
+    const a = await getApp(db, param(c, 'app'));
+    const input = parseNewJob(await readJson(c));
+    if (!deps.jobs) throw unavailable('no hosts configured: the controller cannot run jobs');
+    const prepared = await deps.jobs.prepare(a.id, input, { attach: false });
+    return c.json(await deps.jobs.start(prepared));
+  });
   app.get('/active-jobs', async (c) => c.json(await listActiveJobs(db)));
   app.get('/apps/:app/jobs/:job', async (c) => {
     const a = await getApp(db, param(c, 'app'));

@@ -70,6 +70,23 @@ export type NewApp = Partial<Pick<App, 'id' | 'name' | 'meta' | 'strategy' | 'de
 export type NewRelease = Partial<Omit<Release, 'id' | 'app_id' | 'created_at'>> & { id?: string };
 export type NewArtifact = Omit<Artifact, 'id' | 'created_at'> & { id?: string };
 export type NewRoute = Partial<Route> & Pick<Route, 'type' | 'service'>;
+/** The body of `POST /apps/:id/jobs` (the original's `ct.NewJob`; see core/new-job-input.ts). */
+export interface NewJob {
+  release?: string;
+  artifacts?: string[];
+  release_env?: boolean;
+  args?: string[];
+  env?: StringMap;
+  meta?: StringMap;
+  tty?: boolean;
+  tty_columns?: number;
+  tty_lines?: number;
+  disable_log?: boolean;
+  resources?: Record<string, { request?: number; limit?: number }>;
+  partition?: 'system' | 'background' | 'user';
+  profiles?: string[];
+  mounts_from?: string;
+}
 export type ScaleRequestInput = Partial<Pick<ScaleRequest, 'id' | 'state' | 'new_processes' | 'new_tags'>>;
 
 export class ControllerClient {
@@ -144,6 +161,8 @@ export class ControllerClient {
   getJob(app: string, jobId: string): Promise<Job> { return this.send('GET', `/apps/${seg(app)}/jobs/${seg(jobId)}`); }
   jobList(app: string): Promise<Job[]> { return this.send('GET', `/apps/${seg(app)}/jobs`); }
   jobListActive(): Promise<Job[]> { return this.send('GET', '/active-jobs'); }
+  /** Runs a one-off job detached (never re-sent: that could run it twice); resolves with the job as recorded. */
+  runJob(app: string, job: NewJob = {}): Promise<Job> { return this.send('POST', `/apps/${seg(app)}/jobs`, job); }
   async deleteJob(app: string, jobId: string): Promise<void> { await this.send('DELETE', `/apps/${seg(app)}/jobs/${seg(jobId)}`); }
   createDeployment(app: string, releaseId: string): Promise<Deployment> { return this.send('POST', `/apps/${seg(app)}/deploy`, { id: releaseId }); }
   getDeployment(id: string): Promise<Deployment> { return this.send('GET', `/deployments/${seg(id)}`); }

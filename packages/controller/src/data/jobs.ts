@@ -1,6 +1,7 @@
 /** The job cache: schedulers upsert job states; the API lists them (reference §5.4 Job). */
 import type { JobInput } from '../core/formation-input.js';
 import { splitJobId } from '../core/formation-input.js';
+import { JOB_STATE_RANK } from '../core/job-state.js';
 import { notFound, validationError } from '../errors.js';
 import type { Job } from '../types.js';
 import type { Queryable, Tx } from '../db/database.js';
@@ -70,6 +71,47 @@ export async function upsertJob(tx: Tx, appId: string, input: JobInput): Promise
     throw err;
   }
   if (!rows[0]) throw validationError('app', 'does not match the job');
+  const job = toJob(rows[0]);
+  tx.emit({ appId, objectType: 'job', objectId: job.uuid, data: job, uniqueId: `${job.uuid}|${job.state}` });
+  return job;
+}
+
+/** `CASE <column> WHEN 'pending' THEN 0 ... END`: the state's rank (core/job-state.ts) in SQL. */
+function stateRank(column: string): string {
+  const whens = Object.entries(JOB_STATE_RANK).map(([state, rank]) => `WHEN '${state}' THEN ${rank}`);
+  return `(CASE ${column} ${whens.join(' ')} ELSE 0 END)`;
+}
+
+/**
+ * Records a job state only when it moves the job forward (`pending` →
+ * `starting` → `up` → `down`, see core/job-state.ts): a slower writer cannot
+ * take a job back. Inserts the job when it is new. Resolves with the job, or
+ * undefined when nothing changed (an older state, or a job of another app);
+ * emits a `job` event only for a change.
+ */
+export async function recordJobState(tx: Tx, appId: string, input: JobInput): Promise<Job | undefined> {
+  const { rows } = await tx.query(
+    `INSERT INTO job_cache AS j (job_id, cluster_id, host_id, app_id, release_id, process_type, state, meta, args, exit_status, host_error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (job_id) DO UPDATE SET state = EXCLUDED.state, exit_status = COALESCE(EXCLUDED.exit_status, j.exit_status),
+       host_error = COALESCE(EXCLUDED.host_error, j.host_error), updated_at = now()
+     WHERE j.app_id = EXCLUDED.app_id AND ${stateRank('j.state')} < ${stateRank('EXCLUDED.state')}
+     RETURNING ${JOB_COLUMNS}`,
+    [
+      input.uuid,
+      input.clusterId ?? null,
+      input.hostId ?? null,
+      appId,
+      input.release ?? null,
+      input.type ?? null,
+      input.state,
+      input.meta ? JSON.stringify(input.meta) : null,
+      input.args ? JSON.stringify(input.args) : null,
+      input.exitStatus ?? null,
+      input.hostError ?? null,
+    ],
+  );
+  if (!rows[0]) return undefined;
   const job = toJob(rows[0]);
   tx.emit({ appId, objectType: 'job', objectId: job.uuid, data: job, uniqueId: `${job.uuid}|${job.state}` });
   return job;

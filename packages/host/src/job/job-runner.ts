@@ -76,9 +76,13 @@ export class JobRunner {
         await this.cleanup(entry);
         return;
       }
+      (globalThis as any).__pm?.('deps-ok');
       const spec = await this.prepare(entry);
+      (globalThis as any).__pm?.('prepared');
       const handle = await this.d.driver.start(spec);
+      (globalThis as any).__pm?.('driver-started');
       this.onStarted(entry, handle);
+      (globalThis as any).__pm?.('start-emitted');
       await this.d.table.persist(entry);
       log.info({ event: 'job_started', pid: handle.pid }, 'job running');
       if (entry.record.active.force_stop) await this.stop(entry);
@@ -171,6 +175,7 @@ export class JobRunner {
     if (job.mountspecs && job.mountspecs.length > 0 && this.d.images) {
       setup.image = true;
       lowerDirs = (await this.d.images.prepare(job.mountspecs)).lowerDirs;
+      (globalThis as any).__pm?.('image');
     }
     let net: JobNetwork | undefined;
     if (this.d.network && !job.config.host_network) {

@@ -12,6 +12,7 @@ import { findCommandInRoot } from './core/rootfs-lookup.js';
 import { DirWatcher } from './dir-watcher.js';
 import { OciHandle } from './oci-handle.js';
 import { OciRuntimeCli, crunHybridWrapper, runtimeWrapper } from './oci-runtime.js';
+import { mountSyscalls, perlRuntimeWrapper } from './perl-runtime-wrapper.js';
 import { buildOciConfig, DEFAULT_PATH } from './oci-spec.js';
 import { mountsUnder, ociPaths, parseOciState } from './oci-state.js';
 import type { OciJobState } from './oci-state.js';
@@ -48,6 +49,12 @@ export interface OciDriverOptions {
   logger?: Logger;
   /** How often waiters re-check files when inotify is silent (ms). Default 1000. */
   pollIntervalMs?: number;
+  /**
+   * What conmon runs as the runtime to mount the rootfs and `run -d`: `perl`
+   * (one process, mount(2) directly; the default when Perl is there and the
+   * architecture is x64 or arm64) or `sh` (sh + mount + mkdir + mkdir + mount).
+   */
+  wrapper?: 'perl' | 'sh';
 }
 
 interface DriverEnv {
@@ -81,6 +88,7 @@ export class OciDriver implements RuntimeDriver {
   }
 
   async start(spec: ContainerSpec): Promise<ContainerHandle> {
+    (globalThis as any).__pm?.('driver-in');
     validateSpec(spec);
     const env = await this.env();
     const log = this.logger.child({ jobId: spec.jobId });
@@ -120,6 +128,7 @@ export class OciDriver implements RuntimeDriver {
         mkdir(paths.rootfs, { recursive: true, mode: 0o755 }).then(() => writeFile(join(paths.bundle, 'config.json'), JSON.stringify(config))),
         writeJsonAtomic(paths.stateFile, state),
       ]);
+      (globalThis as any).__pm?.('driver-spawn');
       // One spawn: conmon runs our runtime wrapper, which mounts the rootfs and runs `<runtime> run -d`.
       state.pid = await startConmon({
         conmonPath: env.conmonPath,
@@ -150,6 +159,7 @@ export class OciDriver implements RuntimeDriver {
       await unmountRootfs(paths).catch((e: unknown) => log.error({ err: e }, 'rollback: unmount failed'));
       throw err;
     }
+    (globalThis as any).__pm?.('conmon-reported');
     const [pidStart, conmonPid, oomFile] = await Promise.all([
       processStartTime(state.pid),
       readText(paths.conmonPidFile).then((t) => Number(t?.trim() ?? 0) || 0),
@@ -238,9 +248,14 @@ export class OciDriver implements RuntimeDriver {
     // crun resolves relative cgroup paths from the root (runc: from its own cgroup); pin it to ours.
     if (kind === 'crun' && !isAbsolute(cgroupParent)) cgroupParent = posix.join(await ownMemoryCgroup(layout), cgroupParent);
     const perlPath = o.perlPath ?? (await findExecutable('perl'));
+    const sys = mountSyscalls(process.arch);
+    const wrapperPath =
+      o.wrapper !== 'sh' && perlPath !== undefined && sys !== undefined
+        ? await perlRuntimeWrapper(runtimeRoot, perlPath, sys)
+        : await runtimeWrapper(runtimeRoot, await need('sh', undefined, 'sh'));
     return {
       runtime: new OciRuntimeCli(runtimePath, runtimeRoot),
-      wrapperPath: await runtimeWrapper(runtimeRoot, await need('sh', undefined, 'sh')),
+      wrapperPath,
       conmonPath: await need('conmon', o.conmonPath, 'conmon'),
       initPath,
       perlPath,

@@ -1,6 +1,7 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execTool } from './exec.js';
+import { writeExecutable } from './perl-runtime-wrapper.js';
 import { RuntimeError } from './runtime-error.js';
 
 /**
@@ -67,8 +68,7 @@ export async function crunHybridWrapper(dir: string, crunPath: string, tools: { 
 # Written by @flynn-ts/host: crun in a private mount namespace without /sys/fs/cgroup/unified.
 exec '${tools.unshare}' -m --propagation private -- '${tools.sh}' -c 'umount /sys/fs/cgroup/unified 2>/dev/null; exec "$0" "$@"' '${crunPath}' "$@"
 `;
-  await writeFile(path, script, { mode: 0o700 });
-  await chmod(path, 0o700);
+  await writeExecutable(path, script);
   return path;
 }
 
@@ -83,6 +83,9 @@ exec '${tools.unshare}' -m --propagation private -- '${tools.sh}' -c 'umount /sy
  * runtime exits, exactly as after `create`; conmon copes with a container
  * that exits before it has read the pid file (it caches early exit
  * statuses). Anything else is passed to the runtime as is.
+ *
+ * The driver uses the Perl version of this (perl-runtime-wrapper.ts: the same
+ * in one process, mounting with mount(2)) when Perl is there, this one else.
  */
 export const RUNTIME_WRAPPER_SCRIPT = `rt=$FLYNN_RUNTIME
 create=
@@ -105,7 +108,6 @@ export async function runtimeWrapper(dir: string, sh: string): Promise<string> {
   if (/['\n]/.test(sh)) throw new RuntimeError('FLYNN_HOST_RUNTIME_INVALID_SPEC', `unsupported character in tool path ${sh}`);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, 'flynn-runtime');
-  await writeFile(path, `#!${sh}\n# Written by @flynn-ts/host (oci driver): mount the rootfs, then create+start the container (run -d).\n${RUNTIME_WRAPPER_SCRIPT}`, { mode: 0o700 });
-  await chmod(path, 0o700);
+  await writeExecutable(path, `#!${sh}\n# Written by @flynn-ts/host (oci driver): mount the rootfs, then create+start the container (run -d).\n${RUNTIME_WRAPPER_SCRIPT}`);
   return path;
 }

@@ -44,8 +44,17 @@ export class RequestHead {
   /** Header names listed in Connection besides close/keep-alive/upgrade (lower case). */
   connOptions: string[] | undefined;
   /** Lines to forward: flat [start, end) pairs into `head`, each range a run of whole lines. */
-  /** Replaced (not truncated) on every parse: an array length reset is a slow runtime call in V8. */
-  keep: number[] = [];
+  /**
+   * Kept lines as flat [start, end) pairs; only the first `keepLen` entries are
+   * valid (the array is reused: truncating it is a slow runtime call in V8).
+   */
+  readonly keep: number[] = [];
+  keepLen = 0;
+
+  /** The valid kept ranges (a copy; for tests and rare paths). */
+  keptRanges(): number[] {
+    return this.keep.slice(0, this.keepLen);
+  }
 
   reset(head: string): void {
     this.head = head;
@@ -69,7 +78,7 @@ export class RequestHead {
     this.requestId = undefined;
     this.cookie = undefined;
     this.connOptions = undefined;
-    this.keep = [];
+    this.keepLen = 0;
   }
 
   /** True when the client wants the connection kept after this exchange. */
@@ -190,6 +199,7 @@ function absoluteTarget(out: RequestHead): number {
 
 function parseFields(head: string, start: number, out: RequestHead): number {
   const keep = out.keep;
+  let n = 0;
   let pos = start;
   let runStart = pos;
   let sawHost = false;
@@ -213,7 +223,10 @@ function parseFields(head: string, start: number, out: RequestHead): number {
       for (let i = vs; i < ve; i++) if (VALUE_CHAR[head.charCodeAt(i)] !== 1) return 400;
       if (kind >= H.FirstDropped) {
         // This line is not forwarded as is: close the current run of kept lines.
-        if (runStart < pos) keep.push(runStart, pos);
+        if (runStart < pos) {
+          keep[n++] = runStart;
+          keep[n++] = pos;
+        }
         runStart = end + 2;
       }
       const status = applyField(kind, head.slice(vs, ve), out, sawHost);
@@ -222,7 +235,11 @@ function parseFields(head: string, start: number, out: RequestHead): number {
     }
     pos = end + 2;
   }
-  if (runStart < pos) keep.push(runStart, pos);
+  if (runStart < pos) {
+    keep[n++] = runStart;
+    keep[n++] = pos;
+  }
+  out.keepLen = n;
   return 0;
 }
 
@@ -305,7 +322,7 @@ export function keptLinesWithoutConnectionOptions(h: RequestHead): string {
   const drop = new Set(h.connOptions);
   let out = '';
   const s = h.head;
-  for (let k = 0; k < h.keep.length; k += 2) {
+  for (let k = 0; k < h.keepLen; k += 2) {
     let pos = h.keep[k]!;
     const end = h.keep[k + 1]!;
     while (pos < end) {

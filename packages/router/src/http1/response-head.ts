@@ -22,8 +22,17 @@ export class ResponseHead {
   connOptions: string[] | undefined;
   /** Chunked with a Content-Length too: the kept lines must be filtered (see {@link keptResponseLines}). */
   dropContentLength = false;
-  /** Replaced (not truncated) on every parse: an array length reset is a slow runtime call in V8. */
-  keep: number[] = [];
+  /**
+   * Kept lines as flat [start, end) pairs; only the first `keepLen` entries are
+   * valid (the array is reused: truncating it is a slow runtime call in V8).
+   */
+  readonly keep: number[] = [];
+  keepLen = 0;
+
+  /** The valid kept ranges (a copy; for tests and rare paths). */
+  keptRanges(): number[] {
+    return this.keep.slice(0, this.keepLen);
+  }
 
   reset(head: string): void {
     this.head = head;
@@ -38,7 +47,7 @@ export class ResponseHead {
     this.upgrade = undefined;
     this.connOptions = undefined;
     this.dropContentLength = false;
-    this.keep = [];
+    this.keepLen = 0;
   }
 
   /** Whether the backend lets this connection be reused after the response. */
@@ -111,6 +120,7 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
   out.status = d0 * 100 + d1 * 10 + d2;
   out.lineEnd = lineEnd;
   const keep = out.keep;
+  let n = 0;
   let pos = lineEnd + 2;
   let runStart = pos;
   for (;;) {
@@ -128,14 +138,21 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
       while (ve > vs && (head.charCodeAt(ve - 1) === 0x20 || head.charCodeAt(ve - 1) === 0x09)) ve--;
       for (let i = vs; i < ve; i++) if (VALUE_CHAR[head.charCodeAt(i)] !== 1) return false;
       if (kind >= H.FirstDropped) {
-        if (runStart < pos) keep.push(runStart, pos);
+        if (runStart < pos) {
+          keep[n++] = runStart;
+          keep[n++] = pos;
+        }
         runStart = end + 2;
       }
       if (!applyField(kind, head.slice(vs, ve), out)) return false;
     }
     pos = end + 2;
   }
-  if (runStart < pos) keep.push(runStart, pos);
+  if (runStart < pos) {
+    keep[n++] = runStart;
+    keep[n++] = pos;
+  }
+  out.keepLen = n;
   if (out.chunked && out.contentLength !== -1) {
     // RFC 9112 §6.3: Transfer-Encoding overrides Content-Length, which must not be forwarded.
     out.contentLength = -1;
@@ -193,7 +210,7 @@ export function keptResponseLines(h: ResponseHead): string {
   const s = h.head;
   const drop = h.connOptions === undefined && !h.dropContentLength ? undefined : new Set(h.connOptions);
   if (h.dropContentLength) drop!.add('content-length');
-  for (let k = 0; k < h.keep.length; k += 2) {
+  for (let k = 0; k < h.keepLen; k += 2) {
     const a = h.keep[k]!;
     const b = h.keep[k + 1]!;
     if (drop === undefined) {

@@ -33,8 +33,8 @@ export interface ExchangeDownstream {
   data(ex: Exchange, buf: Buffer, start: number, end: number): void;
   /** The response is complete (the backend connection is already pooled or closed). */
   end(ex: Exchange): void;
-  /** 101 Switching Protocols: the backend socket is now a raw tunnel. */
-  upgrade(ex: Exchange, res: ResponseHead, socket: Socket, rest: Buffer | undefined): void;
+  /** 101 Switching Protocols: the backend socket is now a raw tunnel; `src` holds the head's bytes (during the call). */
+  upgrade(ex: Exchange, res: ResponseHead, src: Buffer, socket: Socket, rest: Buffer | undefined): void;
   /** No response will come: answer `status` (the response has not started). */
   failed(ex: Exchange, status: number, detail: string): void;
   /** The backend failed after the response started: the client connection must be cut. */
@@ -49,7 +49,7 @@ export class Exchange implements UpstreamUser {
   route: HttpRoute | undefined;
   backends: readonly BackendTarget[] = [];
   /** The request head for the backend. */
-  head = '';
+  head: Buffer | string = '';
   /** May be sent again after a reset before any response byte. */
   replayable = false;
   /** Close the backend connection after this request (route `disable_keep_alives`). */
@@ -241,10 +241,10 @@ export class Exchange implements UpstreamUser {
     this.down.end(this);
   }
 
-  upstreamUpgrade(conn: UpstreamConnection, res: ResponseHead, rest: Buffer | undefined): void {
+  upstreamUpgrade(conn: UpstreamConnection, res: ResponseHead, src: Buffer, rest: Buffer | undefined): void {
     this.responded = true;
     this.conn = null;
-    this.down.upgrade(this, res, conn.detach(), rest);
+    this.down.upgrade(this, res, src, conn.detach(), rest);
   }
 
   upstreamDrain(_conn: UpstreamConnection): void {

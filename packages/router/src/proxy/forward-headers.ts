@@ -2,8 +2,9 @@
  * Builds the heads the proxy writes: the request to the backend (kept client
  * lines + the forwarding headers of reference §7.4) and the response to an
  * HTTP/1.x client (kept backend lines + framing and connection headers).
- * Strings are concatenated from slices of the parsed head, so the common
- * case is a handful of concatenations and no header objects.
+ * Kept lines are copied byte for byte from the bytes the head was parsed
+ * from, so the common case is a few `copy` calls into one Buffer and no
+ * header objects or string concatenation of the received lines.
  */
 import { isValidRequestId } from '../core/request-id.js';
 import { keptLinesWithoutConnectionOptions } from '../http1/request-head.js';
@@ -24,45 +25,47 @@ export interface ForwardInfo {
   newRequestId(): string;
 }
 
-function keptRequestLines(h: RequestHead): string {
-  if (h.connOptions !== undefined) return keptLinesWithoutConnectionOptions(h);
-  const k = h.keep;
-  const s = h.head;
-  if (k.length === 2) return s.slice(k[0], k[1]);
-  let out = '';
-  for (let i = 0; i < k.length; i += 2) out += s.slice(k[i], k[i + 1]);
-  return out;
-}
-
 /**
- * The request head for the backend: request line as received (HTTP/1.1),
- * kept lines (Host, Cookie, Content-Length and Expect stay where they were),
- * then Transfer-Encoding, Connection/Upgrade for upgrades, `X-Forwarded-For`,
- * `-Proto`, `-Port` (appended to the client's values), `X-Request-Start`,
- * `X-Request-Id`. Returns the head and the request id used.
+ * The request head for the backend, as one Buffer: the request line as
+ * received (as HTTP/1.1), the kept header lines copied byte for byte from
+ * `src` (the client's bytes; `h` was parsed from `src[0, …)` as latin1, so its
+ * offsets are byte offsets), then Transfer-Encoding, Connection/Upgrade for
+ * upgrades, `X-Forwarded-For`, `-Proto`, `-Port` (appended to the client's
+ * values), `X-Request-Start`, `X-Request-Id`. Host, Cookie, Content-Length
+ * and Expect stay where they were. Returns the head and the request id used.
  */
 export function upstreamRequestHead(
   h: RequestHead,
+  src: Buffer,
   f: ForwardInfo,
   upgrade: boolean,
   closeUpstream: boolean,
   fallbackHost: string,
-): { head: string; requestId: string } {
-  let line = h.head.slice(h.lineStart, h.lineEnd);
-  if (h.minor === 0) line = `${line.slice(0, -1)}1`;
-  let head = `${line}\r\n${keptRequestLines(h)}`;
-  // HTTP/1.0 may come without Host (or with only an absolute-form URI): a 1.1 backend needs one.
-  if (!h.hostHeader) head += `Host: ${h.host ?? fallbackHost}\r\n`;
-  if (h.chunked) head += 'Transfer-Encoding: chunked\r\n';
-  if (upgrade) head += `Connection: Upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
-  else if (closeUpstream) head += 'Connection: close\r\n';
+): { head: Buffer; requestId: string } {
   const requestId = isValidRequestId(h.requestId) ? h.requestId : f.newRequestId();
-  head +=
+  // HTTP/1.0 may come without Host (or with only an absolute-form URI): a 1.1 backend needs one.
+  let extra = h.hostHeader ? '' : `Host: ${h.host ?? fallbackHost}\r\n`;
+  if (h.chunked) extra += 'Transfer-Encoding: chunked\r\n';
+  if (upgrade) extra += `Connection: Upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
+  else if (closeUpstream) extra += 'Connection: close\r\n';
+  extra +=
     `X-Forwarded-For: ${h.xff === undefined ? f.clientIp : `${h.xff}, ${f.clientIp}`}\r\n` +
     `X-Forwarded-Proto: ${h.xfProto === undefined ? f.proto : `${h.xfProto}, ${f.proto}`}\r\n` +
     `X-Forwarded-Port: ${h.xfPort === undefined ? f.port : `${h.xfPort}, ${f.port}`}\r\n` +
     `X-Request-Start: ${f.startMs}\r\nX-Request-Id: ${requestId}\r\n\r\n`;
-  return { head, requestId };
+  const lineLen = h.lineEnd + 2 - h.lineStart;
+  const k = h.keep;
+  const filtered = h.connOptions === undefined ? undefined : keptLinesWithoutConnectionOptions(h);
+  let keptLen = 0;
+  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) keptLen += k[i + 1]! - k[i]!;
+  else keptLen = filtered.length;
+  const out = Buffer.allocUnsafe(lineLen + keptLen + extra.length);
+  let pos = src.copy(out, 0, h.lineStart, h.lineEnd + 2);
+  if (h.minor === 0) out[pos - 3] = 0x31; // "HTTP/1.0" → "HTTP/1.1"
+  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) pos += src.copy(out, pos, k[i]!, k[i + 1]!);
+  else pos += out.write(filtered, pos, 'latin1');
+  out.write(extra, pos, 'latin1');
+  return { head: out, requestId };
 }
 
 export interface ResponseHeadOptions {
@@ -76,23 +79,39 @@ export interface ResponseHeadOptions {
   setCookie: string | undefined;
 }
 
-/** The response head for an HTTP/1.x client. */
-export function downstreamResponseHead(res: ResponseHead, o: ResponseHeadOptions): string {
-  const s = res.head;
-  let head: string;
-  if (res.minor === 1 && o.clientMinor === 1) head = s.slice(0, res.lineEnd + 2);
-  else head = `HTTP/1.${o.clientMinor}${s.slice(8, res.lineEnd + 2)}`;
+/**
+ * The response head for an HTTP/1.x client, as one Buffer, followed by
+ * `body[bodyStart, bodyEnd)` when given (one write for a small response).
+ * Kept lines are copied from `src`, the backend's bytes `res` was parsed from.
+ */
+export function downstreamResponse(
+  res: ResponseHead,
+  src: Buffer,
+  o: ResponseHeadOptions,
+  bodyStart = 0,
+  bodyEnd = 0,
+): Buffer {
+  const sameVersion = res.minor === 1 && o.clientMinor === 1;
+  const line = sameVersion ? undefined : `HTTP/1.${o.clientMinor}${res.head.slice(8, res.lineEnd + 2)}`;
+  const filtered = res.connOptions !== undefined || res.dropContentLength ? keptResponseLines(res) : undefined;
+  let extra = o.chunked ? 'Transfer-Encoding: chunked\r\n' : '';
+  if (o.setCookie !== undefined) extra += `${o.setCookie}\r\n`;
+  if (res.status === 101) extra += `Connection: Upgrade\r\nUpgrade: ${res.upgrade ?? ''}\r\n\r\n`;
+  else if (o.close) extra += 'Connection: close\r\n\r\n';
+  else if (o.clientMinor === 0) extra += 'Connection: keep-alive\r\n\r\n';
+  else extra += '\r\n';
   const k = res.keep;
-  if (res.connOptions !== undefined || res.dropContentLength) head += keptResponseLines(res);
-  else if (k.length === 2) head += s.slice(k[0], k[1]);
-  else for (let i = 0; i < k.length; i += 2) head += s.slice(k[i], k[i + 1]);
-  if (o.chunked) head += 'Transfer-Encoding: chunked\r\n';
-  if (o.setCookie !== undefined) head += `${o.setCookie}\r\n`;
-  if (res.status === 101) head += `Connection: Upgrade\r\nUpgrade: ${res.upgrade ?? ''}\r\n\r\n`;
-  else if (o.close) head += 'Connection: close\r\n\r\n';
-  else if (o.clientMinor === 0) head += 'Connection: keep-alive\r\n\r\n';
-  else head += '\r\n';
-  return head;
+  let keptLen = 0;
+  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) keptLen += k[i + 1]! - k[i]!;
+  else keptLen = filtered.length;
+  const lineLen = line === undefined ? res.lineEnd + 2 : line.length;
+  const out = Buffer.allocUnsafe(lineLen + keptLen + extra.length + (bodyEnd - bodyStart));
+  let pos = line === undefined ? src.copy(out, 0, 0, lineLen) : out.write(line, 0, 'latin1');
+  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) pos += src.copy(out, pos, k[i]!, k[i + 1]!);
+  else pos += out.write(filtered, pos, 'latin1');
+  pos += out.write(extra, pos, 'latin1');
+  if (bodyEnd > bodyStart) src.copy(out, pos, bodyStart, bodyEnd);
+  return out;
 }
 
 const STATUS_TEXT: Record<number, string> = {

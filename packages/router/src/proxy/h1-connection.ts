@@ -19,7 +19,7 @@ import { parseRequestHead, RequestHead } from '../http1/request-head.js';
 import type { ResponseHead } from '../http1/response-head.js';
 import { Exchange } from './exchange.js';
 import type { ExchangeDownstream } from './exchange.js';
-import { cannedResponse, downstreamResponseHead, upstreamRequestHead } from './forward-headers.js';
+import { cannedResponse, downstreamResponse, upstreamRequestHead } from './forward-headers.js';
 import type { ForwardInfo } from './forward-headers.js';
 import type { ClientConnectionLike, ProxyContext } from './proxy-context.js';
 import { cookieValue, STICKY_COOKIE } from './sticky-cookie.js';
@@ -195,7 +195,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
       }
       this.unmarkSlow();
       this.buf = idx + 4 < data.length ? data.subarray(idx + 4) : null;
-      this.onHead(data.toString('latin1', 0, idx + 4));
+      this.onHead(data, data.toString('latin1', 0, idx + 4));
     }
     this.pumping = false;
     if (this.pausedForHold && this.state === S.Head) {
@@ -204,7 +204,8 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     }
   }
 
-  private onHead(head: string): void {
+  /** `head` is `src[0, head.length)` as latin1 (so its offsets are byte offsets into `src`). */
+  private onHead(src: Buffer, head: string): void {
     const ctx = this.ctx;
     const req = this.req;
     this.startedAt = ctx.clock.monotonic();
@@ -227,7 +228,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
 
     const upgrade = req.connUpgrade && req.upgrade !== undefined;
     this.fwd.startMs = ctx.clock.now();
-    const built = upstreamRequestHead(req, this.fwd, upgrade, route.disable_keep_alives === true, route.domain.includes('*') ? host : route.domain);
+    const built = upstreamRequestHead(req, src, this.fwd, upgrade, route.disable_keep_alives === true, route.domain.includes('*') ? host : route.domain);
     this.requestId = built.requestId;
     const ex = this.ex;
     ex.route = route;
@@ -359,18 +360,14 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
       ex.conn?.noReuse();
     }
     this.closeAfter = close;
-    const head = downstreamResponseHead(res, { clientMinor: minor, chunked: res.chunked && minor === 1, close, setCookie: ex.setCookieLine() });
+    const o = { clientMinor: minor, chunked: res.chunked && minor === 1, close, setCookie: ex.setCookieLine() };
     const n = end - start;
-    if (n === 0) {
-      this.write(head, true);
-    } else if (n <= COALESCE_LIMIT) {
-      const out = Buffer.allocUnsafe(head.length + n);
-      out.write(head, 0, 'latin1');
-      buf.copy(out, head.length, start, end);
-      this.write(out, false);
+    if (n <= COALESCE_LIMIT) {
+      // Head and the first body bytes in one buffer, one write.
+      this.write(downstreamResponse(res, buf, o, start, end), false);
     } else {
       this.socket.cork();
-      this.socket.write(head, 'latin1');
+      this.socket.write(downstreamResponse(res, buf, o));
       this.write(buf.subarray(start, end), false);
       this.socket.uncork();
       if (this.socket.writableLength > 0) ex.conn?.retain();
@@ -406,12 +403,12 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     this.destroy();
   }
 
-  upgrade(ex: Exchange, res: ResponseHead, up: Socket, rest: Buffer | undefined): void {
+  upgrade(ex: Exchange, res: ResponseHead, src: Buffer, up: Socket, rest: Buffer | undefined): void {
     this.status = 101;
     this.logAccess();
     this.state = S.Tunnel;
     const s = this.socket;
-    s.write(downstreamResponseHead(res, { clientMinor: 1, chunked: false, close: false, setCookie: ex.setCookieLine() }), 'latin1');
+    s.write(downstreamResponse(res, src, { clientMinor: 1, chunked: false, close: false, setCookie: ex.setCookieLine() }));
     if (rest !== undefined) s.write(rest);
     const early = this.buf;
     this.buf = null;

@@ -236,7 +236,7 @@ class H2Stream implements ExchangeDownstream {
     if (!this.stream.destroyed) this.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
   }
 
-  upgrade(ex: Exchange, _res: ResponseHead, socket: Socket): void {
+  upgrade(ex: Exchange, _res: ResponseHead, _src: Buffer, socket: Socket): void {
     // An HTTP/2 request never asks for an upgrade; a backend answering 101 anyway is a broken exchange.
     socket.destroy();
     ex.tunnelClosed();

@@ -4,11 +4,11 @@
  * graceful drain) and the slow-header sweep (slowloris: a request head must
  * be complete within `headerMs` however slowly its bytes trickle in).
  */
-import { randomUUID } from 'node:crypto';
 import { noopLogger, systemClock } from '@flynn-ts/core';
 import type { Clock, Logger, Random, Timer } from '@flynn-ts/core';
 import type { HttpEntry } from '../core/route-table.js';
 import type { ServiceBackends } from './backend-target.js';
+import { RequestIds } from './request-ids.js';
 import { StickyCookieCodec } from './sticky-cookie.js';
 import type { UpstreamSettings } from './upstream-connection.js';
 
@@ -148,8 +148,10 @@ export class ProxyContext {
     return Math.max(10, Math.min(250, Math.floor(Math.min(t.headerMs, t.dialMs, t.responseHeaderMs, t.upstreamIdleMs, t.idleMs) / 4)));
   }
 
+  private readonly ids = new RequestIds();
+
   newRequestId(): string {
-    return randomUUID();
+    return this.ids.next();
   }
 
   /** Starts the timeout sweep over client and backend connections. */

@@ -39,12 +39,14 @@ export interface UpstreamUser {
   upstreamInformational(conn: UpstreamConnection, res: ResponseHead): void;
   /**
    * The final response head, with the first body bytes `buf[start, end)` (none
-   * when `start === end`) and whether the body is already complete.
+   * when `start === end`) and whether the body is already complete. `res` was
+   * parsed from `buf[0, …)`; `buf` is only valid during the call.
    */
   upstreamResponse(conn: UpstreamConnection, res: ResponseHead, buf: Buffer, start: number, end: number, complete: boolean): void;
   upstreamData(conn: UpstreamConnection, buf: Buffer, start: number, end: number): void;
   upstreamEnd(conn: UpstreamConnection): void;
-  upstreamUpgrade(conn: UpstreamConnection, res: ResponseHead, rest: Buffer | undefined): void;
+  /** 101: `src` holds the head bytes `res` was parsed from (valid during the call only). */
+  upstreamUpgrade(conn: UpstreamConnection, res: ResponseHead, src: Buffer, rest: Buffer | undefined): void;
   upstreamDrain(conn: UpstreamConnection): void;
 }
 
@@ -147,14 +149,14 @@ export class UpstreamConnection implements PooledConnection {
   }
 
   /** Writes the request head (and starts the response-header clock). */
-  sendHead(head: string): boolean {
+  sendHead(head: Buffer | string): boolean {
     this.requests++;
     this.received = 0;
     this.reusable = true;
     this.phase = Phase.Head;
     this.sentAt = this.settings.time.now;
     this.scanner.onData = this.user!.decodeBody ? this.onDecoded : undefined;
-    return this.socket.write(head, 'latin1');
+    return typeof head === 'string' ? this.socket.write(head, 'latin1') : this.socket.write(head);
   }
 
   write(chunk: Buffer | string): boolean {
@@ -255,7 +257,7 @@ export class UpstreamConnection implements PooledConnection {
       const status = res.status;
       if (status === 101) {
         this.phase = Phase.Tunnel;
-        user.upstreamUpgrade(this, res, start < buf.length ? Buffer.from(buf.subarray(start)) : undefined);
+        user.upstreamUpgrade(this, res, buf, start < buf.length ? Buffer.from(buf.subarray(start)) : undefined);
         return;
       }
       if (status < 200) {

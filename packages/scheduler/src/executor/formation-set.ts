@@ -24,6 +24,8 @@ export interface FormationSetOptions {
   logger?: Logger;
   /** Full listing period. Default 60 000 ms (the original's formation sync). */
   syncMs?: number;
+  /** A stream that has not delivered `current` after this long is replaced. Default 15 000 ms. */
+  connectTimeoutMs?: number;
   onChange: () => void;
 }
 
@@ -127,9 +129,19 @@ export class FormationSet {
     const signal = this.ctl.signal;
     while (!signal.aborted) {
       const stream = this.o.controller.streamFormations({ signal });
+      // A stream that never got to `current` (e.g. it keeps reconnecting to a controller that is gone)
+      // is replaced by a new one, which picks the controller URL again.
+      let current = false;
+      const watchdog = this.o.clock.setTimer(this.o.connectTimeoutMs ?? 15_000, () => {
+        if (!current) {
+          this.logger.warn({ event: 'formation_stream_stuck' }, 'formation stream did not sync; reconnecting');
+          stream.close();
+        }
+      });
       try {
         for await (const item of stream) {
           if (item.type === 'current') {
+            current = true;
             if (!this.synced) this.logger.info({ event: 'formations_synced', formations: this.entries.size }, 'formations synced');
             this.synced = true;
             this.o.onChange();
@@ -141,6 +153,7 @@ export class FormationSet {
         if (signal.aborted) return;
         this.logger.warn({ event: 'formation_stream_failed', err }, 'formation stream failed; reconnecting');
       } finally {
+        watchdog.cancel();
         stream.close();
       }
       await this.o.clock.sleep(1_000, signal).catch(() => {});

@@ -1,0 +1,130 @@
+/**
+ * The scheduler daemon's environment:
+ *
+ * - `DISCOVERD` (required): comma list of discoverd URLs (hosts, routers,
+ *   services, the controller and the leader election all come from there);
+ * - `CONTROLLER_URL`: comma list of controller URLs; default: the instances
+ *   of service `controller` in discovery;
+ * - `CONTROLLER_KEY`, else the first of `AUTH_KEY` (comma list), required;
+ * - `PORT` (default 3000) and `LISTEN_IP` (default all interfaces) of
+ *   `/debug/state`; `EXTERNAL_IP`: the address registered in
+ *   `controller-scheduler` (default `LISTEN_IP` when specific, else 127.0.0.1);
+ * - `DATABASE_URL` or `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD`/`PGDATABASE`:
+ *   the controller's database, for deployment status writes (the controller
+ *   API has no endpoint for them); without any, the deployer is off;
+ * - `HOST_MEMORY` (bytes, or with a `K`/`M`/`G`/`T` suffix: binary units)
+ *   and `HOST_CPU` (milli-CPU): the capacity of hosts that report none
+ *   (default: this machine's memory and CPUs);
+ * - `SCHEDULER_NAME` (logs, `/debug/state`), `LOG_LEVEL`.
+ */
+import type { LogLevel } from '@flynn-ts/core';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface PgEnvConfig {
+  host?: string;
+  port?: number;
+  user?: string;
+  password?: string;
+  database?: string;
+}
+
+export interface SchedulerDaemonConfig {
+  discoverd: string[];
+  /** Empty: find the controller in discovery. */
+  controllerUrls: string[];
+  controllerKey: string;
+  port: number;
+  listenIp: string;
+  advertiseIp: string;
+  database?: string | PgEnvConfig;
+  hostMemory?: number;
+  hostCpu?: number;
+  name?: string;
+  logLevel: LogLevel;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function parseEnv(env: Env): SchedulerDaemonConfig {
+  const discoverd = list(env.DISCOVERD).filter((u) => u !== 'none').map((u) => url(u, 'DISCOVERD'));
+  if (discoverd.length === 0) throw new ConfigError('DISCOVERD is required (a comma-separated list of discoverd URLs)');
+  const key = env.CONTROLLER_KEY?.trim() || list(env.AUTH_KEY)[0];
+  if (!key) throw new ConfigError('CONTROLLER_KEY (or AUTH_KEY) is required');
+  const listenIp = env.LISTEN_IP || '0.0.0.0';
+  const config: SchedulerDaemonConfig = {
+    discoverd,
+    controllerUrls: list(env.CONTROLLER_URL).map((u) => url(u, 'CONTROLLER_URL')),
+    controllerKey: key,
+    port: intVar(env, 'PORT', 3000, 0, 65535),
+    listenIp,
+    advertiseIp: env.EXTERNAL_IP || (isWildcard(listenIp) ? '127.0.0.1' : listenIp),
+    logLevel: logLevel(env.LOG_LEVEL),
+  };
+  const database = env.DATABASE_URL || pgEnv(env);
+  if (database !== undefined) config.database = database;
+  if (env.HOST_MEMORY) config.hostMemory = bytes(env.HOST_MEMORY);
+  if (env.HOST_CPU) config.hostCpu = intVar(env, 'HOST_CPU', 0, 1, 10_000_000);
+  if (env.SCHEDULER_NAME) config.name = env.SCHEDULER_NAME;
+  return config;
+}
+
+function list(v: string | undefined): string[] {
+  return (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function url(u: string, name: string): string {
+  const full = /^https?:\/\//.test(u) ? u : `http://${u}`;
+  try {
+    new URL(full);
+  } catch {
+    throw new ConfigError(`${name}: invalid URL ${JSON.stringify(u)}`);
+  }
+  return full.replace(/\/+$/, '');
+}
+
+function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** `8589934592`, `8G`, `8GiB`, `512M`. */
+export function bytes(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(v.trim());
+  if (!m) throw new ConfigError(`HOST_MEMORY must be bytes or a size like 8GiB, got ${JSON.stringify(v)}`);
+  const n = Math.floor(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+  if (!(n > 0)) throw new ConfigError('HOST_MEMORY must be positive');
+  return n;
+}
+
+function pgEnv(env: Env): PgEnvConfig | undefined {
+  const c: PgEnvConfig = {};
+  if (env.PGHOST) c.host = env.PGHOST;
+  if (env.PGPORT) c.port = intVar(env, 'PGPORT', 5432, 1, 65535);
+  if (env.PGUSER) c.user = env.PGUSER;
+  if (env.PGPASSWORD) c.password = env.PGPASSWORD;
+  if (env.PGDATABASE) c.database = env.PGDATABASE;
+  return Object.keys(c).length > 0 ? c : undefined;
+}
+
+function logLevel(v: string | undefined): LogLevel {
+  if (!v) return 'info';
+  if (v === 'debug' || v === 'info' || v === 'warn' || v === 'error') return v;
+  throw new ConfigError('LOG_LEVEL must be debug, info, warn or error');
+}
+
+function isWildcard(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::' || ip === '';
+}

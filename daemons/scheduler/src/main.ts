@@ -1,0 +1,149 @@
+/**
+ * `flynn-scheduler`: the scheduler and deployer daemon. Composition only:
+ *
+ *   DISCOVERD=http://10.0.0.1:1111 CONTROLLER_KEY=k DATABASE_URL=postgres://... PORT=3000 flynn-scheduler
+ *
+ * Parses the environment (./config.ts), builds the controller client (URLs
+ * from `CONTROLLER_URL` or service `controller` in discovery), the host
+ * clients, the scheduler loop (registered in `controller-scheduler`: the
+ * oldest instance leads), the deployer (when a database is configured) and
+ * the `/debug/state` API on `PORT`; logs JSON lines to stderr; on
+ * SIGTERM/SIGINT deregisters (the next scheduler takes over at once), stops
+ * the loops and exits 0. Jobs keep running.
+ */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { jsonLogger } from '@flynn-ts/core';
+import type { Logger } from '@flynn-ts/core';
+import { serve } from '@flynn-ts/core/http';
+import type { HttpServerHandle } from '@flynn-ts/core/http';
+import { ControllerClient } from '@flynn-ts/controller';
+import { DiscoveryClient } from '@flynn-ts/discovery';
+import { HostClient } from '@flynn-ts/host';
+import { createSchedulerApi, DeployRunner, machineCapacity, Scheduler } from '@flynn-ts/scheduler';
+import type { SchedulerController, DeployController, SchedulerHost } from '@flynn-ts/scheduler';
+import { ConfigError, parseEnv } from './config.js';
+import type { SchedulerDaemonConfig } from './config.js';
+import { discoveredUrls } from './controller-urls.js';
+import { databaseDeploymentWriter } from './deployment-writer.js';
+
+export { parseEnv, ConfigError, bytes } from './config.js';
+export type { SchedulerDaemonConfig, PgEnvConfig } from './config.js';
+export { databaseDeploymentWriter } from './deployment-writer.js';
+export type { DatabaseDeploymentWriter } from './deployment-writer.js';
+
+export interface SchedulerDaemon {
+  readonly scheduler: Scheduler;
+  readonly deployer: DeployRunner | undefined;
+  readonly http: HttpServerHandle;
+  readonly url: string;
+  /** Deregisters, stops the loops and the API. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startSchedulerDaemon(config: SchedulerDaemonConfig, logger: Logger): Promise<SchedulerDaemon> {
+  const discovery = new DiscoveryClient({ servers: config.discoverd, logger });
+  const discovered = config.controllerUrls.length === 0 ? discoveredUrls(discovery, 'controller', logger) : undefined;
+  if (discovered) {
+    logger.info({ event: 'controller_lookup' }, 'looking up the controller in discovery');
+    await discovered.ready(10_000);
+  }
+  const client = new ControllerClient({ urls: discovered ? discovered.urls : config.controllerUrls, key: config.controllerKey, logger });
+  const controller: SchedulerController & DeployController = client;
+  const holder: { fetch?: (req: Request) => Response | Promise<Response> } = {};
+  const http = await serve((req) => holder.fetch?.(req) ?? new Response(null, { status: 503 }), { host: config.listenIp, port: config.port, logger, graceMs: 2_000 });
+  const machine = machineCapacity();
+  const scheduler = new Scheduler({
+    controller,
+    discovery,
+    connectHost: (h): SchedulerHost => new HostClient({ url: `http://${h.addr}`, id: h.id, timeoutMs: 5_000, retries: 0, logger }),
+    advertiseAddr: `${config.advertiseIp}:${http.port}`,
+    defaultHostCapacity: { memory: config.hostMemory ?? machine.memory, cpu: config.hostCpu ?? machine.cpu },
+    logger,
+    ...(config.name ? { name: config.name } : {}),
+  });
+  const writer = config.database !== undefined ? databaseDeploymentWriter(config.database) : undefined;
+  const deployer = writer ? new DeployRunner({ controller, writer, scheduler, logger }) : undefined;
+  if (!deployer) logger.warn({ event: 'deployer_disabled' }, 'no DATABASE_URL/PG* set: deployments are not run by this scheduler');
+  holder.fetch = createSchedulerApi(scheduler, { logger, ...(deployer ? { deployer } : {}) }).fetch;
+  await scheduler.start();
+  deployer?.start();
+  let closed: Promise<void> | undefined;
+  return {
+    scheduler,
+    deployer,
+    http,
+    url: http.url,
+    close() {
+      closed ??= (async () => {
+        await deployer?.close();
+        await scheduler.close();
+        await http.close();
+        discovered?.close();
+        await client.close();
+        await writer?.close();
+        await discovery.close();
+        logger.info({ event: 'stopped' }, 'scheduler daemon stopped');
+      })();
+      return closed;
+    },
+  };
+}
+
+/** Runs the daemon with `env`; resolves with the exit code once it has stopped. */
+export async function runScheduler(env: Readonly<Record<string, string | undefined>>): Promise<number> {
+  let config: SchedulerDaemonConfig;
+  try {
+    config = parseEnv(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`flynn-scheduler: ${err.message}\n`);
+    return 2;
+  }
+  const logger = jsonLogger({ level: config.logLevel, fields: { app: 'scheduler' } });
+  let daemon: SchedulerDaemon;
+  try {
+    daemon = await startSchedulerDaemon(config, logger);
+  } catch (err) {
+    logger.error({ event: 'start_failed', err }, 'scheduler failed to start');
+    return 1;
+  }
+  logger.info({ event: 'started', url: daemon.url }, 'scheduler started');
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (++signals > 1) {
+        logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
+        process.exit(1);
+      }
+      logger.info({ event: 'signal', signal }, 'shutting down');
+      void daemon.close().then(resolve, (err: unknown) => {
+        logger.error({ event: 'shutdown_failed', err }, 'shutdown failed');
+        resolve();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return 0;
+}
+
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  runScheduler(process.env).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`flynn-scheduler: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
