@@ -46,7 +46,8 @@ registerTsx();
 const { devClusterConfig, devManifest, startDevCluster, DevConfigError } = await import('@flynn-ts/bootstrap');
 
 const out = (text) => process.stdout.write(text);
-const fail = (text) => process.stderr.write(`npm start: ${text}\n`);
+const say = (line) => out(json ? `${JSON.stringify({ message: line })}\n` : `${line}\n`);
+const fail = (text) => process.stderr.write(json ? `${JSON.stringify({ error: text })}\n` : `npm start: ${text}\n`);
 
 let config;
 try {
@@ -70,9 +71,9 @@ let stopping;
 
 function stop(code, why) {
   stopping ??= (async () => {
-    if (why) out(`\n${why}: stopping the cluster\n`);
+    if (why) say(`${json ? '' : '\n'}${why}: stopping the cluster`);
     await cluster.stop();
-    out(`stopped; the data is kept in ${config.dataDir} (npm start resumes it)\n`);
+    say(`stopped; the data is kept in ${config.dataDir} (npm start resumes it)`);
     process.exit(code);
   })();
   return stopping;

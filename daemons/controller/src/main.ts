@@ -4,11 +4,16 @@
  *   AUTH_KEY=k1,k2 DATABASE_URL=postgres://... PORT=3000 DISCOVERD=http://10.0.0.1:1111 flynn-controller
  *
  * Parses the environment (./config.ts), creates the controller (migrations
- * under their advisory lock, event listener, API), serves it, registers
- * service `controller` in discoverd when `DISCOVERD` is set (with no key in
- * the instance meta: components get the key from their own config), logs
- * JSON lines to stderr and on SIGTERM/SIGINT deregisters, ends event
- * streams, lets requests finish, closes the pool and exits 0.
+ * under their advisory lock, event listener, API), serves it (with the
+ * upgrade handler for attached one-off jobs), registers service
+ * `controller` in discoverd when `DISCOVERD` is set (with no key in the
+ * instance meta: components get the key from their own config), logs JSON
+ * lines to stderr and on SIGTERM/SIGINT deregisters, ends event streams,
+ * lets requests finish, closes the pool and exits 0.
+ *
+ * With `DISCOVERD`, hosts (`flynn-host` instances, reached with
+ * @flynn-ts/host's `HostClient`: job kills and one-off jobs) and log
+ * aggregators (`logaggregator`, for `GET /apps/:id/log`) are found there.
  */
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +21,13 @@ import { jsonLogger } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
-import { createController } from '@flynn-ts/controller';
+import { createController, DiscoveryHosts } from '@flynn-ts/controller';
 import type { Controller } from '@flynn-ts/controller';
+import { HostClient } from '@flynn-ts/host';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import type { Heartbeater } from '@flynn-ts/discovery';
 import { ConfigError, parseEnv } from './config.js';
 import type { ControllerDaemonConfig } from './config.js';
-import { discoveryHostClients } from './host-stopper.js';
 
 export { parseEnv, ConfigError } from './config.js';
 export type { ControllerDaemonConfig, PgEnvConfig } from './config.js';
@@ -40,6 +45,7 @@ const SHUTDOWN_GRACE_MS = 5_000;
 /** Starts the daemon from a parsed config. */
 export async function startControllerDaemon(config: ControllerDaemonConfig, logger: Logger): Promise<ControllerDaemon> {
   const discovery = config.discoverd.length > 0 ? new DiscoveryClient({ servers: config.discoverd, logger }) : undefined;
+  const hosts = discovery ? new DiscoveryHosts(discovery, { logger, clientFor: (h) => new HostClient({ url: h.url, id: h.id, logger }) }) : undefined;
   const controller = await createController({
     database: config.database,
     authKeys: config.authKeys,
@@ -48,15 +54,17 @@ export async function startControllerDaemon(config: ControllerDaemonConfig, logg
     ...(config.defaultRouteDomain ? { defaultRouteDomain: config.defaultRouteDomain } : {}),
     ...(config.caCert ? { caCert: config.caCert } : {}),
     ...(config.poolSize ? { poolSize: config.poolSize } : {}),
-    ...(discovery ? { hostClientFor: discoveryHostClients(discovery) } : {}),
+    ...(discovery && hosts ? { discovery, hosts: () => hosts.hosts(), hostClientFor: (id: string) => hosts.clientFor(id) } : {}),
   });
   let http: HttpServerHandle;
   try {
     http = await serve(controller.fetch, { host: config.listenIp, port: config.port, logger, graceMs: SHUTDOWN_GRACE_MS });
   } catch (err) {
     await controller.close();
+    await hosts?.close();
     throw err;
   }
+  http.server.on('upgrade', controller.upgrade);
   let heartbeater: Heartbeater | undefined;
   if (discovery) {
     const addr = `${config.externalIp ?? config.listenIp}:${http.port}`;
@@ -74,6 +82,7 @@ export async function startControllerDaemon(config: ControllerDaemonConfig, logg
         controller.shutdown();
         await http.close();
         await controller.close();
+        await hosts?.close();
         await discovery?.close();
         logger.info({ event: 'stopped' }, 'controller stopped');
       })();

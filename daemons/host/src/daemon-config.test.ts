@@ -32,7 +32,8 @@ describe('flynn-host daemon flags', () => {
     );
     expect(c).toMatchObject({ httpPort: 2000, id: 'fromconfig', externalIp: '10.0.0.5', tags: { a: '1', b: 'x=y' }, resurrect: false, driver: 'oci', runtime: 'crun', discoverd: 'http://10.0.0.5:1111', stopGraceMs: 500, maxJobConcurrency: 16, subnet: '100.100.1.1/24', ignored: ['force'] });
     expect(parseDaemonArgs(['--backend', 'libcontainer'], machine)).toMatchObject({ driver: 'oci', ignored: [] });
-    expect(parseDaemonArgs([], machine)).toMatchObject({ cgroupParent: 'flynn' });
+    expect(parseDaemonArgs([], machine)).toMatchObject({ cgroupParent: 'flynn', layerUnmountDelayMs: 30_000 });
+    expect(parseDaemonArgs(['--layer-unmount-delay', '0'], machine)).toMatchObject({ layerUnmountDelayMs: 0 });
     expect(parseDaemonArgs(['--cgroup-parent', '/flynn/jobs'], machine)).toMatchObject({ cgroupParent: '/flynn/jobs' });
     expect(parseDaemonArgs(['--help'], machine)).toBe('help');
   });

@@ -17,6 +17,8 @@ export interface DaemonConfig {
   tags: Record<string, string>;
   volPath: string;
   imageDir: string;
+  /** `--layer-unmount-delay`: how long an image layer no job uses stays mounted (ms). */
+  layerUnmountDelayMs: number;
   logDir: string;
   bridgeName: string;
   subnet?: string;
@@ -56,7 +58,7 @@ export class ConfigError extends FlynnError {
 
 const IGNORED_VALUES = ['vol-provider', 'backend', 'flynn-init', 'sink-state', 'discovery', 'discovery-service', 'peer-ips', 'partitions', 'init-log-level', 'zpool-name', 'log-file'];
 const IGNORED_BOOLS = ['force', 'enable-dhcp'];
-const VALUES = ['http-port', 'external-ip', 'listen-ip', 'state', 'id', 'tags', 'volpath', 'image-dir', 'log-dir', 'bridge-name', 'subnet', 'driver', 'runtime', 'discoverd', 'max-job-concurrency', 'stop-grace', 'log-level', 'memory', 'cpus', 'cgroup-parent'];
+const VALUES = ['http-port', 'external-ip', 'listen-ip', 'state', 'id', 'tags', 'volpath', 'image-dir', 'log-dir', 'bridge-name', 'subnet', 'driver', 'runtime', 'discoverd', 'max-job-concurrency', 'stop-grace', 'log-level', 'memory', 'cpus', 'cgroup-parent', 'layer-unmount-delay'];
 const BOOLS = ['no-resurrect', 'stop-jobs-on-exit', 'wait-discoverd', 'help'];
 
 /** host.json (`{"args": [...]}`) → its args; throws on a malformed file. */
@@ -101,6 +103,7 @@ export function parseDaemonArgs(argv: readonly string[], machine: Machine, confi
     tags: parseTags(str('tags')),
     volPath: str('volpath') ?? '/var/lib/flynn/volumes',
     imageDir: str('image-dir') ?? '/var/lib/flynn/images',
+    layerUnmountDelayMs: duration(str('layer-unmount-delay') ?? '30s', '--layer-unmount-delay'),
     logDir: str('log-dir') ?? '/var/log/flynn',
     bridgeName: str('bridge-name') ?? 'flynnbr0',
     driver,

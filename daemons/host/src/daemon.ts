@@ -73,6 +73,6 @@ function buildRuntime(config: DaemonConfig, logger: Logger): { driver: RuntimeDr
   return {
     driver: new OciDriver({ runtime: config.runtime, cgroupParent: config.cgroupParent, logger }),
     network: new BridgeNetworkManager({ stateDir: join(config.stateDir, 'network'), bridgeName: config.bridgeName, logger }),
-    images: new LayerImageStore({ dir: config.imageDir, logger }),
+    images: new LayerImageStore({ dir: config.imageDir, unmountDelayMs: config.layerUnmountDelayMs, logger }),
   };
 }

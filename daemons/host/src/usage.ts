@@ -27,6 +27,7 @@ options:
   --tags=TAGS                host tags, KEY=VAL,...
   --volpath=DIR              directory volumes [default: /var/lib/flynn/volumes]
   --image-dir=DIR            image layer cache (oci driver) [default: /var/lib/flynn/images]
+  --layer-unmount-delay=DUR  keep a layer no job uses mounted this long, for the next job of the image [default: 30s]
   --log-dir=DIR              per-app job logs [default: /var/log/flynn]
   --bridge-name=NAME         network bridge (oci driver) [default: flynnbr0]
   --subnet=CIDR              configure the bridge at start, e.g. 100.100.23.1/24 (else wait for POST /host/network)

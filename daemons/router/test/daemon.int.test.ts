@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ const main = join(here, '../src/main.ts');
 
 let dir: string;
 let backendPort: number;
-let backendServer: import('node:http').Server;
+let backendServer: HttpServer;
 let release = deferred<void>();
 let slowSeen = 0;
 const children: ChildProcess[] = [];

@@ -72,7 +72,8 @@ async function spawnScheduler(env: Record<string, string>): Promise<Proc> {
   return { child, url, logs, exited };
 }
 
-const role = async (p: Proc): Promise<string> => ((await (await fetch(`${p.url}/debug/state`)).json()) as { role: string }).role;
+const debugState = async (p: Proc) => (await (await fetch(`${p.url}/debug/state`)).json()) as { role: string; hostsSynced: boolean };
+const role = async (p: Proc): Promise<string> => (await debugState(p)).role;
 
 describe.skipIf(testPostgresMissing())('flynn-scheduler daemon', () => {
   let cluster: TestCluster;
@@ -96,7 +97,7 @@ describe.skipIf(testPostgresMissing())('flynn-scheduler daemon', () => {
     await waitFor(async () => (await role(first)) === 'leader', { what: 'd1 leading', timeoutMs: 30_000 });
     const second = await spawnScheduler({ ...base, SCHEDULER_NAME: 'd2' });
     procs.push(second);
-    await waitFor(async () => (await role(second)) === 'follower' && (await (await fetch(`${second.url}/debug/state`)).json()).hostsSynced === true, { what: 'd2 following' });
+    await waitFor(async () => (await role(second)) === 'follower' && (await debugState(second)).hostsSynced, { what: 'd2 following' });
 
     const { app, release } = await cluster.createApp('ha', { web: { args: ['sleep', '3600'] } });
     await cluster.client.putFormation({ app: app.id, release: release.id, processes: { web: 3 } });

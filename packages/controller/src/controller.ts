@@ -121,7 +121,7 @@ export async function createController(options: ControllerOptions): Promise<Cont
   const events = hub;
   // Ends the background work (job followers) when the controller closes.
   const closingCtl = new AbortController();
-  const discoveryHosts = options.discovery ? new DiscoveryHosts(options.discovery, { clock, random, logger }) : undefined;
+  const discoveryHosts = options.discovery && (!options.hostClientFor || !options.hosts) ? new DiscoveryHosts(options.discovery, { clock, random, logger }) : undefined;
   const hostClientFor = options.hostClientFor ?? (discoveryHosts ? (id: string) => discoveryHosts.clientFor(id) : undefined);
   const hosts = options.hosts ?? (discoveryHosts ? () => discoveryHosts.hosts() : undefined);
   const picker = options.hostPicker ?? (hosts && hostClientFor ? randomHostPicker({ hosts, hostClientFor, random, clock, logger }) : undefined);

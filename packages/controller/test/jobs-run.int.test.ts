@@ -107,6 +107,10 @@ describe.skipIf(PG_MISSING)('one-off jobs on a real host', () => {
     const noRelease = await c.call('POST', '/apps/other/jobs', { args: ['true'] });
     expect(noRelease.body).toMatchObject({ code: 'validation_error', message: 'release is required: the app has no current release' });
     expect((await c.call('POST', `/apps/${other.body.id}/jobs`, { release: releaseId, args: ['true'] })).body).toMatchObject({ code: 'validation_error', detail: { field: 'release' } });
+    // An attach request that reaches the fetch handler (a server without `controller.upgrade`).
+    const viaFetch = await c.call('POST', '/apps/runner/jobs', { args: ['true'] }, { headers: { connection: 'Upgrade', upgrade: 'flynn-attach/0' } });
+    expect(viaFetch.status).toBe(400);
+    expect(viaFetch.body.message).toMatch(/upgrade handler/);
     // No args and an image without an entrypoint.
     expect((await c.call('POST', '/apps/runner/jobs', {})).body).toMatchObject({ code: 'validation_error', detail: { field: 'args' } });
     expect(Object.keys(await cluster.hostClient.listJobs()).length).toBe(before);

@@ -88,12 +88,8 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
   const ours = async (): Promise<{ ms: number; id: string }> => {
     const j = job();
     const t0 = performance.now();
-    if (process.env.FLYNN_PROF) console.error(`PROF client-put ${(performance.timeOrigin + t0).toFixed(2)}`);
     await client.addJob(j);
-    if (process.env.FLYNN_PROF) console.error(`PROF client-put-answered ${(performance.timeOrigin + performance.now()).toFixed(2)}`);
-    const te = await events!.at('start', j.id);
-    if (process.env.FLYNN_PROF) console.error(`PROF client-event ${(performance.timeOrigin + te).toFixed(2)}`);
-    return { ms: te - t0, id: j.id };
+    return { ms: (await events!.at('start', j.id)) - t0, id: j.id };
   };
   const stop = async (ids: string[]) => {
     await Promise.all(ids.map((id) => client.stopJob(id)));

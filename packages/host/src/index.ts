@@ -63,8 +63,8 @@ export type { LineSplitterOptions } from './job/core/line-splitter.js';
 // Jobs: manager.
 export { JobManager } from './job/job-manager.js';
 export type { JobManagerOptions } from './job/job-manager.js';
-export { FileJobStore, JOB_RECORD_VERSION } from './job/job-store.js';
-export type { JobStateStore, JobRecord, HostStateRecord } from './job/job-store.js';
+export { FileJobStore, JOB_RECORD_VERSION, isStagedStore } from './job/job-store.js';
+export type { JobStateStore, JobRecord, HostStateRecord, StagedJobStateStore, StagedWrite } from './job/job-store.js';
 export { ALL_JOBS } from './job/event-hub.js';
 export type { HostEventListener } from './job/event-hub.js';
 export {

@@ -62,7 +62,7 @@ describe.skipIf(missing)('flynn-host daemon acceptance (root, runc, real bridge,
 
   const args = () => [
     '--driver', 'oci', '--id', HOST_ID, '--state', join(dir, 'state'), '--volpath', join(dir, 'volumes'), '--image-dir', join(dir, 'images'),
-    '--log-dir', join(dir, 'logs'), '--bridge-name', `fab${pid}`.slice(0, 15), '--stop-grace', '2s', '--memory', '2G', '--cpus', '1.5', '--cgroup-parent', CGROUP_PARENT, '--log-level', 'warn',
+    '--log-dir', join(dir, 'logs'), '--bridge-name', `fab${pid}`.slice(0, 15), '--stop-grace', '2s', '--memory', '2G', '--cpus', '1.5', '--cgroup-parent', CGROUP_PARENT, '--layer-unmount-delay', '0', '--log-level', 'warn',
   ];
   const startDaemon = async () => {
     daemon = await spawnDaemon(stage!, args());

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingRequirements } from '@flynn-ts/core/testing';
+import { ManualClock, missingRequirements, waitFor } from '@flynn-ts/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayerImageStore } from '../src/image/layer-store.js';
 import { importOciLayout } from '../src/image/oci-import.js';
@@ -79,6 +79,25 @@ describe.skipIf(missing)('LayerImageStore mounts (root)', () => {
     expect(mountsUnder(lowerDirs[0]!)).toHaveLength(1);
     await second.release(img.mountspecs);
     expect(mountsUnder(lowerDirs[0]!)).toHaveLength(0);
+  });
+
+  it('with unmountDelayMs, a released layer stays mounted for a new job to take over, then is unmounted', async () => {
+    const clock = new ManualClock();
+    const store = new LayerImageStore({ dir: join(tmp, 'store-linger'), unmountDelayMs: 30_000, clock });
+    const hash = img.mountspecs[0]!.hashes!.sha512_256!;
+    const { lowerDirs } = await store.prepare(img.mountspecs);
+    await store.release(img.mountspecs);
+    expect(store.holds(hash)).toBe(0);
+    expect(mountsUnder(lowerDirs[0]!)).toHaveLength(1); // lingering
+    clock.advance(29_000);
+    await store.prepare(img.mountspecs); // taken over, no second mount
+    expect(mountsUnder(lowerDirs[0]!)).toHaveLength(1);
+    clock.advance(60_000); // the old timer was cancelled
+    expect(mountsUnder(lowerDirs[0]!)).toHaveLength(1);
+    await store.release(img.mountspecs);
+    clock.advance(30_000);
+    await waitFor(() => mountsUnder(lowerDirs[0]!).length === 0, { what: 'the lingering layer unmounted' });
+    expect(loopsOf(store.layerPath(hash))).toBe('');
   });
 
   it('stacks imported OCI layers with overlayfs: whiteouts delete, opaque directories hide', async () => {

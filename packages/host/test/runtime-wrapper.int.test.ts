@@ -5,11 +5,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingRequirements } from '@flynn-ts/core/testing';
 import { runtimeWrapper } from '../src/runtime/oci-runtime.js';
+import { mountSyscalls, perlRuntimeWrapper } from '../src/runtime/perl-runtime-wrapper.js';
 
-// The oci driver's runtime wrapper (what conmon runs as "the runtime"), run here against a fake runtime that logs its argv.
-const missing = missingRequirements({ commands: ['sh'] });
+// The oci driver's runtime wrappers (what conmon runs as "the runtime": sh, and the Perl one the driver
+// prefers), run here against a fake runtime that logs its argv. Their mounts are tested as root in
+// runtime-wrapper.priv.test.ts.
+const wrappers = [
+  { name: 'sh', missing: missingRequirements({ commands: ['sh'] }), make: (dir: string) => runtimeWrapper(dir, '/bin/sh') },
+  { name: 'perl', missing: missingRequirements({ commands: ['perl'] }), make: (dir: string) => perlRuntimeWrapper(dir, '/usr/bin/perl', mountSyscalls('x64')!) },
+];
 
-describe.skipIf(missing)('oci runtime wrapper', () => {
+describe.each(wrappers)('oci runtime wrapper ($name)', ({ missing, make }) => {
+  if (missing) {
+    it.skip(missing, () => {});
+    return;
+  }
   let dir = '';
   let wrapper = '';
   let fake = '';
@@ -18,7 +28,7 @@ describe.skipIf(missing)('oci runtime wrapper', () => {
     fake = join(dir, 'fake-runtime');
     writeFileSync(fake, `#!/bin/sh\nprintf '%s|' "$@" >>"${join(dir, 'argv')}"; echo >>"${join(dir, 'argv')}"\n[ "$FAIL" = 1 ] && { echo "fake failure" >&2; exit 3; }\nexit 0\n`);
     chmodSync(fake, 0o755);
-    wrapper = await runtimeWrapper(dir, '/bin/sh');
+    wrapper = await make(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
 #   bash packages/router/bench/http-bench.sh        (env: REPS=3 DUR=10 LAYOUTS="1 n" WORKERS_N=$(nproc))
 # Layout "1": wrk on CPU 0; backend + the proxy under test on CPU 1 (one nginx worker, one HAProxy thread, one router process).
 # Layout "n": nothing pinned, wrk -t2; N nginx workers, N HAProxy threads, N router workers (N = WORKERS_N).
-# Adapted from ../shared/bench/http-bench.sh (lib.sh, backend.cjs and summarize.cjs are copies of the shared ones).
+# Adapted from ../shared/bench/http-bench.sh (lib.sh, backend.mjs and summarize.mjs are copies of the shared ones).
 # "Configured equivalently": nginx and HAProxy also set X-Forwarded-For/-Proto/-Port, X-Request-Start and X-Request-Id,
 # which the router adds to every request (the backend pays for parsing them in every setup but "direct").
 # Ends with one JSON line: {"bench":"router-http","figures":{...},"peers":{...},"ratios":{...}}.
@@ -100,7 +100,7 @@ declare -A URL CPUS THREADS SPID
 ORDER=()
 add() { URL[$1]="$2"; CPUS[$1]="$3"; THREADS[$1]="$4"; SPID[$1]="$5"; ORDER+=("$1"); }
 BPORT=$(free_port)
-start_pinned "$SUT_CPU" node "$PERF_DIR/backend.cjs" "$BPORT" >/dev/null; BPID=${STARTED_PIDS[-1]}
+start_pinned "$SUT_CPU" node "$PERF_DIR/backend.mjs" "$BPORT" >/dev/null; BPID=${STARTED_PIDS[-1]}
 PORTS=("$BPORT")
 for layout in $LAYOUTS; do
   if [ "$layout" = 1 ]; then cpus="$SUT_CPU"; gen="$GEN_CPU"; w=1; thr=1; sfx=""; else cpus="0-$((WORKERS_N - 1))"; gen="0-$((WORKERS_N - 1))"; w="$WORKERS_N"; thr=2; sfx="-n"; fi
@@ -161,6 +161,6 @@ log "load average after: $LOADAVG"
 cleanup_all
 {
   echo "flynn-router HTTP benchmark $STAMP; REPS=$REPS DUR=${DUR}s; layout 1: wrk on CPU $GEN_CPU, servers on CPU $SUT_CPU; layout n: unpinned, $WORKERS_N workers/threads; load average after: $LOADAVG"
-  echo; echo "### all setups, baseline nginx (layout 1)"; node "$PERF_DIR/summarize.cjs" "$TSV" nginx
+  echo; echo "### all setups, baseline nginx (layout 1)"; node "$PERF_DIR/summarize.mjs" "$TSV" nginx
 } | tee "$RESULTS_DIR/router-http-$STAMP.md" >&2
-node "$PERF_DIR/bench-json.cjs" "$TSV" "$LOADAVG"
+node "$PERF_DIR/bench-json.mjs" "$TSV" "$LOADAVG"

@@ -87,6 +87,7 @@ describe('backends from discoverd', () => {
   });
 
   it('emits backend-drained only after the last in-flight request to a down backend finished', async () => {
+    const drainer = backends[2]!;
     const order: string[] = [];
     const ctl = new AbortController();
     const res = await fetch(`${api}/events?types=backend-up,backend-down,backend-drained`, { signal: ctl.signal });
@@ -112,7 +113,6 @@ describe('backends from discoverd', () => {
         }
       }
     })();
-    const drainer = backends[2]!;
     const hb = await client.register('drainer', drainer.addr, { FLYNN_JOB_ID: 'job-7' });
     await waitFor(() => events.some((e) => e.event === 'backend-up'), { what: 'backend-up' });
     const held = get(port, '/hold', { Host: 'drain.test' }).then((r) => {

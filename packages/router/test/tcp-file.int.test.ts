@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { waitFor } from '@flynn-ts/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRouter, FileRouteSource } from '../src/index.js';
+import { checkRouteSource } from '../src/testing/index.js';
 import type { Route } from '../src/index.js';
 import { get, json, startBackend } from './helpers.js';
 
@@ -76,6 +77,35 @@ describe('TCP routes', () => {
 });
 
 describe('routes file', () => {
+  it('conforms to the RouteSource contract', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'router-file-conf-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'routes.json');
+    let routes: Route[] = [];
+    let source: FileRouteSource | undefined;
+    const save = () => writeFile(file, JSON.stringify({ routes }));
+    await checkRouteSource({
+      create: async (initial) => {
+        routes = initial;
+        await save();
+        return (source = new FileRouteSource(file, { debounceMs: 5 }));
+      },
+      set: (r) => {
+        routes = [...routes.filter((x) => x.id !== r.id), r];
+        return save();
+      },
+      remove: (id) => {
+        routes = routes.filter((x) => x.id !== id);
+        return save();
+      },
+      replace: (next) => {
+        routes = next;
+        return save();
+      },
+      close: () => source?.close(),
+    });
+  });
+
   it('applies edits, atomic replaces and resyncs; ignores a broken file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'router-file-'));
     cleanup.push(() => rm(dir, { recursive: true, force: true }));

@@ -146,7 +146,7 @@ export class TestCluster {
   }
 
   /** Starts a scheduler with its `/debug/state` API and deployer, registered for the election. */
-  async startScheduler(): Promise<TestScheduler> {
+  async startScheduler(tuning: SchedulerTuning = {}): Promise<TestScheduler> {
     const holder: { fetch?: (req: Request) => Response | Promise<Response> } = {};
     const http = await serve((req) => holder.fetch?.(req) ?? new Response('starting', { status: 503 }), { host: '127.0.0.1', port: 0, graceMs: 200 });
     const name = `sched${this.schedulers.length + 1}`;
@@ -159,7 +159,7 @@ export class TestCluster {
       advertiseAddr: `127.0.0.1:${http.port}`,
       name,
       defaultHostCapacity: capacity,
-      tuning: { jobSyncMs: 5_000, formationSyncMs: 10_000, ...this.options.tuning },
+      tuning: { jobSyncMs: 5_000, formationSyncMs: 10_000, maxStartsPerHost: this.options.maxConcurrentStarts ?? 16, ...this.options.tuning, ...tuning },
       logger: this.options.logger ?? testLogger(name),
     });
     const writer: DeploymentStatusWriter = {

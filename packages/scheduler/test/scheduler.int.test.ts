@@ -82,7 +82,7 @@ describe.skipIf(testPostgresMissing())('scheduler loop on a real cluster', () =>
       return jobs.length === 1 ? jobs : undefined;
     }, { what: 'job up', timeoutMs: 30_000 });
     const host = cluster.hosts.find((h) => h.id === first!.host_id)!;
-    process.kill(host.host.jobs.get(first!.id!).pid!, 'SIGKILL');
+    process.kill(host.host.jobs.get(first!.id!)!.pid!, 'SIGKILL');
     const replacement = await waitFor(async () => {
       const up = (await cluster.jobs(app.id, 'up')).filter((j) => j.uuid !== first!.uuid);
       return up.length === 1 ? up[0] : undefined;
@@ -98,7 +98,7 @@ describe.skipIf(testPostgresMissing())('scheduler loop on a real cluster', () =>
       const j = (await state()).jobs.find((x) => x.id === oneOff.slice(-36));
       return j?.state === 'up' && j.oneOff;
     }, { what: 'one-off job up' });
-    process.kill(h1.host.jobs.get(oneOff).pid!, 'SIGKILL');
+    process.kill(h1.host.jobs.get(oneOff)!.pid!, 'SIGKILL');
     const downAt = await waitFor(async () => {
       const s = await state();
       return s.jobs.find((j) => j.id === oneOff.slice(-36))?.state === 'down' ? Date.now() : undefined;

@@ -91,7 +91,7 @@ function httpStatus(url: string, host: string | undefined, signal: AbortSignal):
 
 function tcpConnect(u: URL, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port), timeout: 5_000, signal });
+    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80), timeout: 5_000, signal });
     socket.once('connect', () => {
       socket.destroy();
       resolve();

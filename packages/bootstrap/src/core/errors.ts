@@ -43,3 +43,11 @@ export function stepLabel(at: StepLocation): string {
 export function manifestError(at: StepLocation, message: string): BootstrapError {
   return new BootstrapError(BOOTSTRAP_MANIFEST, `${stepLabel(at)}: ${message}`, { detail: { step: at.index, id: at.id, action: at.action } });
 }
+
+/** A template that does not parse or cannot be rendered. */
+export class TemplateError extends BootstrapError {
+  constructor(message: string) {
+    super(BOOTSTRAP_TEMPLATE, message);
+    this.name = 'TemplateError';
+  }
+}

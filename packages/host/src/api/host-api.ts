@@ -69,11 +69,8 @@ export function createHostApi(options: HostApiOptions): Hono<ApiEnv> {
   });
 
   app.put('/host/jobs/:id', async (c) => {
-    (globalThis as any).__pm = (w: string, id?: string) => process.env.FLYNN_PROF && process.stderr.write(`PROF ${w} ${(performance.timeOrigin + performance.now()).toFixed(2)}\n`); (globalThis as any).__pm('put-in');
     const job = jobs.validate(c.req.param('id'), await readBody(c.req));
-    (globalThis as any).__pm('validated');
     await jobs.add(job);
-    (globalThis as any).__pm('added');
     return c.json({});
   });
 

@@ -13,12 +13,15 @@
  *   running to re-take its holds; `release()` of a layer nobody holds is a no-op.
  * - Cached files are never deleted here (the original left layer garbage
  *   collection to `flynn-host volume gc` too).
+ * - `unmountDelayMs`: a layer nobody holds stays mounted that long (a job of
+ *   the same image started meanwhile takes it over without a mount), then it
+ *   is unmounted. Default 0: at once.
  */
 import { mkdir } from 'node:fs/promises';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { noopLogger } from '@flynn-ts/core';
-import type { Logger } from '@flynn-ts/core';
+import { noopLogger, systemClock } from '@flynn-ts/core';
+import type { Clock, Logger, Timer } from '@flynn-ts/core';
 import type { ImageStore, PreparedImage } from '../contracts.js';
 import type { MountSpec } from '../types.js';
 import { layerRef } from './core/mountspec.js';
@@ -34,6 +37,9 @@ export interface LayerImageStoreOptions {
   /** For http(s) layers; default the global `fetch`. */
   fetch?: FetchFn;
   logger?: Logger;
+  /** Keep a layer mounted this long after its last release (ms). Default 0. */
+  unmountDelayMs?: number;
+  clock?: Clock;
 }
 
 export class LayerImageStore implements ImageStore {
@@ -43,11 +49,17 @@ export class LayerImageStore implements ImageStore {
   private readonly inflight = new Map<string, Promise<string>>();
   private readonly refs = new Map<string, number>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Layers nobody holds any more, mounted until their timer fires. */
+  private readonly lingering = new Map<string, Timer>();
+  private readonly unmountDelayMs: number;
+  private readonly clock: Clock;
 
   constructor(options: LayerImageStoreOptions) {
     this.dir = options.dir;
     this.fetchFn = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.log = options.logger ?? noopLogger;
+    this.unmountDelayMs = options.unmountDelayMs ?? 0;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Where a layer is cached. */
@@ -131,7 +143,12 @@ export class LayerImageStore implements ImageStore {
   private acquire(hash: string): Promise<void> {
     return this.lock(hash, async () => {
       const n = this.refs.get(hash) ?? 0;
-      if (n === 0) {
+      const linger = this.lingering.get(hash);
+      if (n === 0 && linger) {
+        // Still mounted from a job that ended moments ago: take it over.
+        linger.cancel();
+        this.lingering.delete(hash);
+      } else if (n === 0) {
         const target = this.mountPath(hash);
         if (await isMountPoint(target)) this.log.info({ layer: hash }, 'reusing mounted layer');
         else await mountSquashfs(this.layerPath(hash), target);
@@ -148,10 +165,28 @@ export class LayerImageStore implements ImageStore {
         this.refs.set(hash, n - 1);
         return;
       }
-      await unmount(this.mountPath(hash));
+      if (this.unmountDelayMs > 0) {
+        this.refs.delete(hash);
+        this.lingering.set(hash, this.clock.setTimer(this.unmountDelayMs, () => void this.unmountLingering(hash)));
+        return;
+      }
+      await this.unmountNow(hash);
       this.refs.delete(hash);
-      this.log.info({ layer: hash }, 'layer unmounted');
     });
+  }
+
+  private unmountLingering(hash: string): Promise<void> {
+    return this.lock(hash, async () => {
+      // Taken over by a prepare() since the timer was set?
+      if (!this.lingering.has(hash) || (this.refs.get(hash) ?? 0) > 0) return;
+      this.lingering.delete(hash);
+      await this.unmountNow(hash).catch((err: unknown) => this.log.warn({ layer: hash, err }, 'could not unmount a layer nobody uses'));
+    });
+  }
+
+  private async unmountNow(hash: string): Promise<void> {
+    await unmount(this.mountPath(hash));
+    this.log.info({ layer: hash }, 'layer unmounted');
   }
 
   /** Runs mount bookkeeping for one layer one step at a time. */

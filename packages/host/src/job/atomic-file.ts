@@ -30,6 +30,40 @@ export async function writeFileDurable(path: string, data: string): Promise<void
   await syncDir(dir);
 }
 
+/**
+ * The first half of a staged durable write: temp file, write, rename over the
+ * target. A reader (a daemon restarted after a crash of this one) sees the old
+ * or the whole new file from then on; {@link syncFileAndDir} makes it durable
+ * (surviving a host crash). ext4 (data=ordered, auto_da_alloc) never shows a
+ * torn file after a host crash either: the old one or the new one.
+ */
+export async function writeFileVisible(path: string, data: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${++counter}.tmp`);
+  try {
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(data);
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** The second half: fsync the file and its directory (the rename). */
+export async function syncFileAndDir(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await syncDir(dirname(path));
+}
+
 /** fsyncs a directory so a rename or unlink in it is durable. */
 export async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');

@@ -303,15 +303,15 @@ export class JobManager implements AttachTarget {
   private async create(job: Job, token: StartToken): Promise<void> {
     const withDefaults: Job = { ...job, resources: withResourceDefaults(job.resources) };
     const created = createActiveJob(withDefaults, this.hostId, this.clock.now());
-    const entry = this.table.insert({ v: JOB_RECORD_VERSION, active: created.job });
+    // What the start will set up is recorded up front, so whatever a crash interrupts is undone at cleanup.
+    const entry = this.table.insert({ v: JOB_RECORD_VERSION, active: created.job, setup: this.runner.plannedSetup(withDefaults) });
     this.table.emit(entry, 'create');
-    try {
-      await this.table.persist(entry);
-    } catch (err) {
-      token.release();
-      throw err;
-    }
-    void this.runner.start(entry, token);
+    // The start runs alongside the write (image layers are prepared meanwhile) and creates what outlives
+    // the daemon (network, container) once a restarted daemon would find the record; the PUT is answered
+    // once the record is durable (fsync'd), which is then off the start's path.
+    const { visible, durable } = this.table.persistStaged(entry);
+    void this.runner.start(entry, token, visible);
+    await durable;
   }
 
   /** Resolves once the job published `cleanup` (at once if it already did). */

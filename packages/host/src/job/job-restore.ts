@@ -67,6 +67,7 @@ async function rehold(entry: JobEntry, ctx: RestoreContext): Promise<void> {
   if (ctx.rebooted || !entry.record.setup?.image || !ctx.images || !specs || entry.record.cleanedUp) return;
   try {
     await ctx.images.prepare(specs);
+    entry.imageHeld = true;
   } catch (err) {
     ctx.logger.warn({ event: 'job_image_rehold_failed', jobId: entry.id, err }, 'could not take the hold on the job image again');
   }

@@ -63,8 +63,21 @@ export class JobRunner {
     return join(this.d.stateDir, 'containers', id);
   }
 
-  /** The async start of a created job; `token` is held until it ran or failed. */
-  async start(entry: JobEntry, token: StartToken): Promise<void> {
+  /** What starting `job` will set up (recorded before anything is). */
+  plannedSetup(job: Job): { image?: boolean; network?: boolean } {
+    const setup: { image?: boolean; network?: boolean } = {};
+    if (job.mountspecs && job.mountspecs.length > 0 && this.d.images) setup.image = true;
+    if (this.d.network && !job.config.host_network) setup.network = true;
+    return setup;
+  }
+
+  /**
+   * The async start of a created job; `token` is held until it ran or failed.
+   * `recorded` resolves once the job's record is written (a restarted daemon
+   * would find it): the network and the container, which outlive a daemon
+   * crash, are only made after it.
+   */
+  async start(entry: JobEntry, token: StartToken, recorded: Promise<void> = Promise.resolve()): Promise<void> {
     const held = { token };
     const log = this.d.logger.child({ jobId: entry.id });
     try {
@@ -76,13 +89,10 @@ export class JobRunner {
         await this.cleanup(entry);
         return;
       }
-      (globalThis as any).__pm?.('deps-ok');
-      const spec = await this.prepare(entry);
-      (globalThis as any).__pm?.('prepared');
+      const spec = await this.prepare(entry, recorded);
+      await recorded;
       const handle = await this.d.driver.start(spec);
-      (globalThis as any).__pm?.('driver-started');
       this.onStarted(entry, handle);
-      (globalThis as any).__pm?.('start-emitted');
       await this.d.table.persist(entry);
       log.info({ event: 'job_started', pid: handle.pid }, 'job running');
       if (entry.record.active.force_stop) await this.stop(entry);
@@ -166,21 +176,21 @@ export class JobRunner {
     }
   }
 
-  /** Volumes, image, network and env: everything the driver needs. */
-  private async prepare(entry: JobEntry): Promise<ContainerSpec> {
+  /** Volumes, image, network and env: everything the driver needs. The network only once `recorded`. */
+  private async prepare(entry: JobEntry, recorded: Promise<void>): Promise<ContainerSpec> {
     const job = entry.record.active.job;
     const setup = (entry.record.setup ??= {});
+    Object.assign(setup, this.plannedSetup(job));
     const mounts: ContainerMount[] = this.volumeMounts(job);
     let lowerDirs: string[] | undefined;
-    if (job.mountspecs && job.mountspecs.length > 0 && this.d.images) {
-      setup.image = true;
-      lowerDirs = (await this.d.images.prepare(job.mountspecs)).lowerDirs;
-      (globalThis as any).__pm?.('image');
+    if (setup.image) {
+      lowerDirs = (await this.d.images!.prepare(job.mountspecs!)).lowerDirs;
+      entry.imageHeld = true;
     }
     let net: JobNetwork | undefined;
-    if (this.d.network && !job.config.host_network) {
-      setup.network = true;
-      net = await this.d.network.attach(entry.id);
+    if (setup.network) {
+      await recorded;
+      net = await this.d.network!.attach(entry.id);
       mounts.push({ source: net.resolvConf, target: '/etc/resolv.conf', writeable: false });
     }
     const envInput: Parameters<typeof buildJobEnv>[0] = { defaults: this.d.defaultEnv() };
@@ -191,7 +201,9 @@ export class JobRunner {
     const resolved: Job = { ...job, config: { ...job.config, env } };
     if (job.config.ports) resolved.config.ports = ports;
     this.d.table.apply(entry, net ? { kind: 'resolved', job: resolved, internalIp: net.ip } : { kind: 'resolved', job: resolved });
-    await this.d.table.persist(entry);
+    // Not awaited: what it adds (the resolved env and ports, the IP) is written again once the job runs,
+    // and what a crash must undo was recorded before anything was set up.
+    void this.d.table.persist(entry);
 
     const dir = this.containerDir(entry.id);
     const resources = withResourceDefaults(job.resources);
@@ -291,7 +303,9 @@ export class JobRunner {
     const setup = entry.record.setup ?? {};
     await this.attempt(entry, 'driver', () => this.d.driver.cleanup(entry.id, this.containerDir(entry.id)));
     if (setup.network && this.d.network) await this.attempt(entry, 'network', () => this.d.network!.detach(entry.id));
-    if (setup.image && this.d.images && job.mountspecs) await this.attempt(entry, 'image', () => this.d.images!.release(job.mountspecs!));
+    // Only a hold this process took (a failed prepare took none): releasing another would drop another job's.
+    if (entry.imageHeld && this.d.images && job.mountspecs) await this.attempt(entry, 'image', () => this.d.images!.release(job.mountspecs!));
+    entry.imageHeld = false;
     for (const v of job.config.volumes ?? []) {
       if (v.delete_on_stop && this.d.volumes?.has(v.volume)) await this.attempt(entry, 'volume', () => this.d.volumes!.destroy(v.volume));
     }

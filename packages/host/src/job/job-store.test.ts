@@ -52,4 +52,31 @@ describe('FileJobStore', () => {
     expect(JSON.parse(await readFile(join(dir, 'host.json'), 'utf8'))).toEqual({ v: 1, bootId: 'b', tags: { a: '1' } });
     expect(await new FileJobStore(dir).loadHostState()).toEqual({ v: 1, bootId: 'b', tags: { a: '1' } });
   });
+
+  it('staged saves: visible (renamed into place, readable) before durable; coalesced; failures reject both', async () => {
+    const s = new FileJobStore(dir);
+    await s.init();
+    const order: string[] = [];
+    const first = s.saveStaged(rec('st', '1'));
+    const second = s.saveStaged(rec('st', '2'));
+    const watch = (w: { visible: Promise<void>; durable: Promise<void> }, n: string) =>
+      Promise.all([w.visible.then(() => order.push(`visible${n}`)), w.durable.then(() => order.push(`durable${n}`))]);
+    const v1 = first.visible.then(async () => JSON.parse(await readFile(join(dir, 'jobs', 'st.json'), 'utf8')) as JobRecord);
+    await Promise.all([watch(first, '1'), watch(second, '2')]);
+    expect((await v1).cursor).toBe('1');
+    expect(order.indexOf('visible1')).toBeLessThan(order.indexOf('durable1'));
+    expect(order.indexOf('visible2')).toBeLessThan(order.indexOf('durable2'));
+    expect((await new FileJobStore(dir).loadAll()).find((r) => r.active.job.id === 'st')?.cursor).toBe('2');
+
+    // A removal supersedes a pending write: its waiters do not hang.
+    const pending = [s.saveStaged(rec('gone', '1')), s.saveStaged(rec('gone', '2'))];
+    await s.remove('gone');
+    await Promise.all(pending.map((p) => p.visible));
+    expect((await s.loadAll()).map((r) => r.active.job.id)).not.toContain('gone');
+
+    const broken = new FileJobStore(join(dir, 'missing'));
+    const w = broken.saveStaged(rec('x'));
+    await expect(w.visible).rejects.toThrow(/ENOENT/);
+    await expect(w.durable).rejects.toThrow(/ENOENT/);
+  });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from '@flynn-ts/core';
 import { noopLogger } from '@flynn-ts/core';
 import type { ActiveJob, HostDiscoverd, HostNetwork } from '../types.js';
-import { isTempFile, syncDir, writeFileDurable } from './atomic-file.js';
+import { isTempFile, syncDir, syncFileAndDir, writeFileVisible } from './atomic-file.js';
 
 export const JOB_RECORD_VERSION = 1;
 
@@ -38,6 +38,26 @@ export interface HostStateRecord {
   tags?: Record<string, string>;
 }
 
+/** A write in two stages: `visible` once a restarted daemon would read it, `durable` once it survives a host crash. */
+export interface StagedWrite {
+  visible: Promise<void>;
+  durable: Promise<void>;
+}
+
+/**
+ * Optional capability of a {@link JobStateStore} (see {@link isStagedStore}):
+ * writes that become visible (atomically) before they are durable. The job
+ * manager starts a job's container once its record is visible and answers
+ * the `PUT` once it is durable, so an fsync is not on the start path.
+ */
+export interface StagedJobStateStore extends JobStateStore {
+  saveStaged(record: JobRecord): StagedWrite;
+}
+
+export function isStagedStore(store: JobStateStore): store is StagedJobStateStore {
+  return typeof (store as Partial<StagedJobStateStore>).saveStaged === 'function';
+}
+
 /**
  * Where the job manager keeps its state. {@link FileJobStore} is the real one;
  * `MemoryJobStore` (../testing) keeps records in memory for unit tests (share
@@ -58,12 +78,19 @@ export interface JobStateStore {
   flush(): Promise<void>;
 }
 
+interface Waiter {
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
 interface Slot {
   pending: string | undefined;
+  /** Callers waiting for the pending data (or newer) to be visible. */
+  visible: Waiter[];
   running: Promise<void> | undefined;
 }
 
-export class FileJobStore implements JobStateStore {
+export class FileJobStore implements StagedJobStateStore {
   readonly jobsDir: string;
   readonly hostFile: string;
   private readonly slots = new Map<string, Slot>();
@@ -103,6 +130,11 @@ export class FileJobStore implements JobStateStore {
 
   /** Persists a job record; resolves when it (or a newer one) is durable. */
   save(record: JobRecord): Promise<void> {
+    return this.write(this.jobFile(record.active.job.id), JSON.stringify(record)).durable;
+  }
+
+  /** {@link save} in two stages: visible (renamed into place), then durable (fsync'd). */
+  saveStaged(record: JobRecord): StagedWrite {
     return this.write(this.jobFile(record.active.job.id), JSON.stringify(record));
   }
 
@@ -112,6 +144,7 @@ export class FileJobStore implements JobStateStore {
     const slot = this.slots.get(path);
     if (slot) {
       slot.pending = undefined;
+      for (const w of slot.visible.splice(0)) w.resolve(); // superseded by the removal
       await slot.running?.catch(() => {});
     }
     await rm(path, { force: true });
@@ -132,7 +165,7 @@ export class FileJobStore implements JobStateStore {
   }
 
   saveHostState(state: HostStateRecord): Promise<void> {
-    return this.write(this.hostFile, JSON.stringify(state));
+    return this.write(this.hostFile, JSON.stringify(state)).durable;
   }
 
   /** Resolves when every write started so far is durable. */
@@ -144,21 +177,36 @@ export class FileJobStore implements JobStateStore {
     return join(this.jobsDir, `${id}.json`);
   }
 
-  private write(path: string, data: string): Promise<void> {
+  private write(path: string, data: string): StagedWrite {
     let slot = this.slots.get(path);
-    if (!slot) this.slots.set(path, (slot = { pending: undefined, running: undefined }));
+    if (!slot) this.slots.set(path, (slot = { pending: undefined, visible: [], running: undefined }));
     slot.pending = data;
+    const s = slot;
+    const visible = new Promise<void>((resolve, reject) => s.visible.push({ resolve, reject }));
+    visible.catch(() => {}); // the durable promise carries the error to callers that only wait for that
     slot.running ??= this.drain(path, slot);
-    return slot.running;
+    return { visible, durable: slot.running };
   }
 
+  /** Writes the newest pending data until none is left: visible (rename), then durable (fsync). */
   private async drain(path: string, slot: Slot): Promise<void> {
     try {
       while (slot.pending !== undefined) {
         const data = slot.pending;
+        const waiters = slot.visible.splice(0);
         slot.pending = undefined;
-        await writeFileDurable(path, data);
+        try {
+          await writeFileVisible(path, data);
+        } catch (err) {
+          for (const w of waiters) w.reject(err);
+          throw err;
+        }
+        for (const w of waiters) w.resolve();
+        await syncFileAndDir(path);
       }
+    } catch (err) {
+      for (const w of slot.visible.splice(0)) w.reject(err);
+      throw err;
     } finally {
       slot.running = undefined;
       if (slot.pending === undefined) this.slots.delete(path);

@@ -10,7 +10,8 @@ import type { ActiveJob, HostEventType } from '../types.js';
 import type { JobInput } from './core/job-state.js';
 import { isTerminal, transition } from './core/job-state.js';
 import type { EventHub } from './event-hub.js';
-import type { JobRecord, JobStateStore } from './job-store.js';
+import type { JobRecord, JobStateStore, StagedWrite } from './job-store.js';
+import { isStagedStore } from './job-store.js';
 
 export interface JobEntry {
   readonly id: string;
@@ -25,6 +26,8 @@ export interface JobEntry {
   holds: number;
   onHoldsReleased?: () => void;
   pump?: { stop(): void; done: Promise<unknown> };
+  /** This process holds the job's image layers (ImageStore.prepare succeeded, at start or on restore). */
+  imageHeld?: boolean;
   cleanup?: Promise<void>;
 }
 
@@ -68,6 +71,22 @@ export class JobTable {
     } catch (err) {
       this.logger.error({ event: 'job_persist_failed', jobId: entry.id, err }, 'could not persist job state');
     }
+  }
+
+  /**
+   * {@link persist} in two stages when the store can (else both are the one
+   * write): `visible` once a restarted daemon would read the record,
+   * `durable` once it survives a host crash. Neither rejects (failures are
+   * logged, as by persist).
+   */
+  persistStaged(entry: JobEntry): StagedWrite {
+    if (!isStagedStore(this.store)) {
+      const p = this.persist(entry);
+      return { visible: p, durable: p };
+    }
+    const w = this.store.saveStaged(entry.record);
+    const failed = (err: unknown) => this.logger.error({ event: 'job_persist_failed', jobId: entry.id, err }, 'could not persist job state');
+    return { visible: w.visible.catch(() => {}), durable: w.durable.catch(failed) };
   }
 
   list(filter: { active?: boolean } = {}): Record<string, ActiveJob> {

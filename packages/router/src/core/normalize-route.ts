@@ -85,8 +85,17 @@ export function normalizePath(v: unknown): string {
   if (v === undefined || v === null || v === '') return '/';
   if (typeof v !== 'string') throw new RouteValidationError('path', 'path must be a string');
   const path = v.endsWith('/') ? v : `${v}/`;
-  if (!path.startsWith('/') || /[?#\s\u0000-\u001f\u007f]/.test(path)) throw new RouteValidationError('path', `path ${JSON.stringify(v)} is not valid`);
+  if (!path.startsWith('/') || !pathCharsOk(path)) throw new RouteValidationError('path', `path ${JSON.stringify(v)} is not valid`);
   return path;
+}
+
+/** No `?`, `#`, whitespace or control characters. */
+function pathCharsOk(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x3f || c === 0x23) return false;
+  }
+  return true;
 }
 
 function certificateField(v: unknown): NonNullable<HttpRoute['certificate']> {

@@ -23,6 +23,10 @@ export interface ForwardInfo {
   startMs: number;
   /** Generates a request id when the client's is missing or invalid. */
   newRequestId(): string;
+  /** Cached `X-Forwarded-For: <ip>\r\n` for clients that send none. */
+  xffLine?: string;
+  /** Cached `X-Forwarded-Proto` and `-Port` lines for clients that send neither. */
+  protoPortLines?: string;
 }
 
 /**
@@ -48,21 +52,34 @@ export function upstreamRequestHead(
   if (h.chunked) extra += 'Transfer-Encoding: chunked\r\n';
   if (upgrade) extra += `Connection: Upgrade\r\nUpgrade: ${h.upgrade}\r\n`;
   else if (closeUpstream) extra += 'Connection: close\r\n';
-  extra +=
-    `X-Forwarded-For: ${h.xff === undefined ? f.clientIp : `${h.xff}, ${f.clientIp}`}\r\n` +
-    `X-Forwarded-Proto: ${h.xfProto === undefined ? f.proto : `${h.xfProto}, ${f.proto}`}\r\n` +
-    `X-Forwarded-Port: ${h.xfPort === undefined ? f.port : `${h.xfPort}, ${f.port}`}\r\n` +
-    `X-Request-Start: ${f.startMs}\r\nX-Request-Id: ${requestId}\r\n\r\n`;
-  const lineLen = h.lineEnd + 2 - h.lineStart;
+  extra += h.xff === undefined ? (f.xffLine ??= `X-Forwarded-For: ${f.clientIp}\r\n`) : `X-Forwarded-For: ${h.xff}, ${f.clientIp}\r\n`;
+  if (h.xfProto === undefined && h.xfPort === undefined) {
+    extra += f.protoPortLines ??= `X-Forwarded-Proto: ${f.proto}\r\nX-Forwarded-Port: ${f.port}\r\n`;
+  } else {
+    extra +=
+      `X-Forwarded-Proto: ${h.xfProto === undefined ? f.proto : `${h.xfProto}, ${f.proto}`}\r\n` +
+      `X-Forwarded-Port: ${h.xfPort === undefined ? f.port : `${h.xfPort}, ${f.port}`}\r\n`;
+  }
+  extra += `X-Request-Start: ${f.startMs}\r\nX-Request-Id: ${requestId}\r\n\r\n`;
   const k = h.keep;
+  const kn = h.keepLen;
   const filtered = h.connOptions === undefined ? undefined : keptLinesWithoutConnectionOptions(h);
   let keptLen = 0;
-  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) keptLen += k[i + 1]! - k[i]!;
+  if (filtered === undefined) for (let i = 0; i < kn; i += 2) keptLen += k[i + 1]! - k[i]!;
   else keptLen = filtered.length;
-  const out = Buffer.allocUnsafe(lineLen + keptLen + extra.length);
-  let pos = src.copy(out, 0, h.lineStart, h.lineEnd + 2);
-  if (h.minor === 0) out[pos - 3] = 0x31; // "HTTP/1.0" → "HTTP/1.1"
-  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) pos += src.copy(out, pos, k[i]!, k[i + 1]!);
+  const lineEnd = h.lineEnd + 2;
+  const out = Buffer.allocUnsafe(lineEnd - h.lineStart + keptLen + extra.length);
+  let pos: number;
+  let i = 0;
+  if (filtered === undefined && kn > 0 && k[0] === lineEnd) {
+    // The request line and the first run of kept lines are adjacent: one copy.
+    pos = src.copy(out, 0, h.lineStart, k[1]!);
+    i = 2;
+  } else {
+    pos = src.copy(out, 0, h.lineStart, lineEnd);
+  }
+  if (h.minor === 0) out[lineEnd - h.lineStart - 3] = 0x31; // "HTTP/1.0" → "HTTP/1.1"
+  if (filtered === undefined) for (; i < kn; i += 2) pos += src.copy(out, pos, k[i]!, k[i + 1]!);
   else pos += out.write(filtered, pos, 'latin1');
   out.write(extra, pos, 'latin1');
   return { head: out, requestId };
@@ -79,37 +96,64 @@ export interface ResponseHeadOptions {
   setCookie: string | undefined;
 }
 
-/**
- * The response head for an HTTP/1.x client, as one Buffer, followed by
- * `body[bodyStart, bodyEnd)` when given (one write for a small response).
- * Kept lines are copied from `src`, the backend's bytes `res` was parsed from.
- */
-export function downstreamResponse(
-  res: ResponseHead,
-  src: Buffer,
-  o: ResponseHeadOptions,
-  bodyStart = 0,
-  bodyEnd = 0,
-): Buffer {
-  const sameVersion = res.minor === 1 && o.clientMinor === 1;
-  const line = sameVersion ? undefined : `HTTP/1.${o.clientMinor}${res.head.slice(8, res.lineEnd + 2)}`;
-  const filtered = res.connOptions !== undefined || res.dropContentLength ? keptResponseLines(res) : undefined;
+/** Header lines the router adds to a response, without the final CRLF. */
+function responseExtra(res: ResponseHead, o: ResponseHeadOptions): string {
   let extra = o.chunked ? 'Transfer-Encoding: chunked\r\n' : '';
   if (o.setCookie !== undefined) extra += `${o.setCookie}\r\n`;
-  if (res.status === 101) extra += `Connection: Upgrade\r\nUpgrade: ${res.upgrade ?? ''}\r\n\r\n`;
-  else if (o.close) extra += 'Connection: close\r\n\r\n';
-  else if (o.clientMinor === 0) extra += 'Connection: keep-alive\r\n\r\n';
-  else extra += '\r\n';
+  if (res.status === 101) extra += `Connection: Upgrade\r\nUpgrade: ${res.upgrade ?? ''}\r\n`;
+  else if (o.close) extra += 'Connection: close\r\n';
+  else if (o.clientMinor === 0) extra += 'Connection: keep-alive\r\n';
+  return extra;
+}
+
+/**
+ * The response head for an HTTP/1.x client followed by `src[bodyStart,
+ * bodyEnd)`, as one Buffer. `res` was parsed from `src[0, bodyStart)` (its
+ * head ends at `bodyStart`).
+ *
+ * Common case, no allocation: the head is rebuilt in place inside `src` (the
+ * backend connection's read buffer, which the caller owns until its next
+ * read), by moving the kept runs right over the dropped hop-by-hop lines and
+ * writing the router's lines just before the final CRLF; the result is a view
+ * of `src`. That needs the status line unchanged and room for the added lines
+ * after the last kept run (Node and most servers put Connection/Keep-Alive
+ * last). Otherwise a new Buffer is assembled.
+ */
+export function downstreamResponse(res: ResponseHead, src: Buffer, o: ResponseHeadOptions, bodyStart: number, bodyEnd: number): Buffer {
+  const extra = responseExtra(res, o);
   const k = res.keep;
+  const kn = res.keepLen;
+  const sameVersion = res.minor === 1 && o.clientMinor === 1;
+  const filtered = res.connOptions !== undefined || res.dropContentLength;
+  const crlf = bodyStart - 2;
+  const lastEnd = kn > 0 ? k[kn - 1]! : res.lineEnd + 2;
+  if (sameVersion && !filtered && crlf - lastEnd >= extra.length) {
+    let dst = crlf - extra.length;
+    for (let i = kn - 2; i >= 0; i -= 2) {
+      const a = k[i]!;
+      const b = k[i + 1]!;
+      dst -= b - a;
+      if (dst !== a) src.copyWithin(dst, a, b);
+    }
+    const line = res.lineEnd + 2;
+    dst -= line;
+    if (dst !== 0) src.copyWithin(dst, 0, line);
+    if (extra.length > 0) src.write(extra, crlf - extra.length, 'latin1');
+    return src.subarray(dst, bodyEnd);
+  }
+  const line = sameVersion ? undefined : `HTTP/1.${o.clientMinor}${res.head.slice(8, res.lineEnd + 2)}`;
+  const lines = filtered ? keptResponseLines(res) : undefined;
   let keptLen = 0;
-  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) keptLen += k[i + 1]! - k[i]!;
-  else keptLen = filtered.length;
+  if (lines === undefined) for (let i = 0; i < kn; i += 2) keptLen += k[i + 1]! - k[i]!;
+  else keptLen = lines.length;
   const lineLen = line === undefined ? res.lineEnd + 2 : line.length;
-  const out = Buffer.allocUnsafe(lineLen + keptLen + extra.length + (bodyEnd - bodyStart));
+  const out = Buffer.allocUnsafe(lineLen + keptLen + extra.length + 2 + (bodyEnd - bodyStart));
   let pos = line === undefined ? src.copy(out, 0, 0, lineLen) : out.write(line, 0, 'latin1');
-  if (filtered === undefined) for (let i = 0; i < k.length; i += 2) pos += src.copy(out, pos, k[i]!, k[i + 1]!);
-  else pos += out.write(filtered, pos, 'latin1');
+  if (lines === undefined) for (let i = 0; i < kn; i += 2) pos += src.copy(out, pos, k[i]!, k[i + 1]!);
+  else pos += out.write(lines, pos, 'latin1');
   pos += out.write(extra, pos, 'latin1');
+  out[pos++] = 0x0d;
+  out[pos++] = 0x0a;
   if (bodyEnd > bodyStart) src.copy(out, pos, bodyStart, bodyEnd);
   return out;
 }

@@ -361,17 +361,16 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     }
     this.closeAfter = close;
     const o = { clientMinor: minor, chunked: res.chunked && minor === 1, close, setCookie: ex.setCookieLine() };
-    const n = end - start;
-    if (n <= COALESCE_LIMIT) {
-      // Head and the first body bytes in one buffer, one write.
+    if (end - start <= COALESCE_LIMIT) {
+      // Head and the first body bytes in one write (built in place in the backend's read buffer when possible).
       this.write(downstreamResponse(res, buf, o, start, end), false);
     } else {
       this.socket.cork();
-      this.socket.write(downstreamResponse(res, buf, o));
+      this.socket.write(downstreamResponse(res, buf, o, start, start));
       this.write(buf.subarray(start, end), false);
       this.socket.uncork();
-      if (this.socket.writableLength > 0) ex.conn?.retain();
     }
+    if (this.socket.writableLength > 0) ex.conn?.retain();
   }
 
   data(ex: Exchange, buf: Buffer, start: number, end: number): void {
@@ -408,7 +407,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     this.logAccess();
     this.state = S.Tunnel;
     const s = this.socket;
-    s.write(downstreamResponse(res, src, { clientMinor: 1, chunked: false, close: false, setCookie: ex.setCookieLine() }));
+    s.write(Buffer.from(downstreamResponse(res, src, { clientMinor: 1, chunked: false, close: false, setCookie: ex.setCookieLine() }, res.head.length, res.head.length)));
     if (rest !== undefined) s.write(rest);
     const early = this.buf;
     this.buf = null;

@@ -141,7 +141,9 @@ class H2Stream implements ExchangeDownstream {
       return;
     }
     if (chunk !== undefined) {
-      const ok = this.chunkedBody ? conn.write(`${chunk.length.toString(16)}\r\n`) && conn.write(chunk) && conn.write('\r\n') : conn.write(chunk);
+      if (this.chunkedBody) conn.write(`${chunk.length.toString(16)}\r\n`);
+      let ok = conn.write(chunk);
+      if (this.chunkedBody) ok = conn.write('\r\n') && ok;
       if (!ok) this.stream.pause();
     } else if (this.chunkedBody) {
       conn.write('0\r\n\r\n');
@@ -174,8 +176,9 @@ class H2Stream implements ExchangeDownstream {
     this.ready = true;
     const conn = ex.conn!;
     for (const c of this.pending.splice(0)) {
-      if (this.chunkedBody) conn.write(`${c.length.toString(16)}\r\n`) && conn.write(c) && conn.write('\r\n');
-      else conn.write(c);
+      if (this.chunkedBody) conn.write(`${c.length.toString(16)}\r\n`);
+      conn.write(c);
+      if (this.chunkedBody) conn.write('\r\n');
     }
     if (this.ended && this.chunkedBody) conn.write('0\r\n\r\n');
     this.stream.resume();

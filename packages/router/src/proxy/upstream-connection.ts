@@ -220,33 +220,39 @@ export class UpstreamConnection implements PooledConnection {
   };
 
   private readonly onRead = (nread: number, buf: Uint8Array): boolean => {
-    const view = Buffer.from(buf.buffer, buf.byteOffset, nread);
-    if (this.phase === Phase.Tunnel) this.socket.emit('data', Buffer.from(view));
-    else this.onData(view);
+    // `buf` is our own read buffer (a Buffer); only [0, nread) is valid.
+    if (this.phase === Phase.Tunnel) this.socket.emit('data', Buffer.from(buf.subarray(0, nread)));
+    else this.onData(buf as Buffer, nread);
     return true;
   };
 
-  private onData(chunk: Buffer): void {
+  /** New bytes `buf[0, end)`. */
+  private onData(buf: Buffer, end: number): void {
     const user = this.user;
     if (user === null) {
       // Bytes on an idle connection: the backend is confused; never reuse it.
       this.close();
       return;
     }
-    this.received += chunk.length;
-    if (this.phase === Phase.Head) this.onHeadBytes(user, chunk);
-    else if (this.phase === Phase.Body) this.onBody(user, chunk, 0, chunk.length);
+    this.received += end;
+    if (this.phase === Phase.Head) this.onHeadBytes(user, buf, end);
+    else if (this.phase === Phase.Body) this.onBody(user, buf, 0, end);
   }
 
-  private onHeadBytes(user: UpstreamUser, chunk: Buffer): void {
-    let buf = this.partial === null ? chunk : Buffer.concat([this.partial, chunk]);
-    this.partial = null;
+  private onHeadBytes(user: UpstreamUser, chunk: Buffer, chunkEnd: number): void {
+    let buf = chunk;
+    let end = chunkEnd;
+    if (this.partial !== null) {
+      buf = Buffer.concat([this.partial, chunk.subarray(0, chunkEnd)]);
+      end = buf.length;
+      this.partial = null;
+    }
     for (;;) {
       const idx = buf.indexOf(CRLFCRLF);
-      if (idx === -1) {
-        if (buf.length > this.settings.maxResponseHeadBytes) return this.fail(user, UpstreamFailure.BadResponse, new Error('response head too large'));
+      if (idx === -1 || idx + 4 > end) {
+        if (end > this.settings.maxResponseHeadBytes) return this.fail(user, UpstreamFailure.BadResponse, new Error('response head too large'));
         // Kept across reads: copy it out of the read buffer.
-        this.partial = buf === chunk ? Buffer.from(chunk) : buf;
+        this.partial = buf === chunk ? Buffer.from(chunk.subarray(0, end)) : buf.subarray(0, end);
         return;
       }
       const res = this.res;
@@ -257,24 +263,24 @@ export class UpstreamConnection implements PooledConnection {
       const status = res.status;
       if (status === 101) {
         this.phase = Phase.Tunnel;
-        user.upstreamUpgrade(this, res, buf, start < buf.length ? Buffer.from(buf.subarray(start)) : undefined);
+        user.upstreamUpgrade(this, res, buf, start < end ? Buffer.from(buf.subarray(start, end)) : undefined);
         return;
       }
       if (status < 200) {
         user.upstreamInformational(this, res);
         if (this.user !== user) return;
-        if (start >= buf.length) return;
-        buf = buf.subarray(start);
+        if (start >= end) return;
+        buf = buf.subarray(start, end);
+        end -= start;
         continue;
       }
-      this.startBody(user, res, buf, start);
+      this.startBody(user, res, buf, start, end);
       return;
     }
   }
 
-  private startBody(user: UpstreamUser, res: ResponseHead, buf: Buffer, start: number): void {
+  private startBody(user: UpstreamUser, res: ResponseHead, buf: Buffer, start: number, end: number): void {
     const status = res.status;
-    const end = buf.length;
     if (!res.reusable) this.reusable = false;
     let stop = start;
     let complete = false;

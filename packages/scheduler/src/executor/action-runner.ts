@@ -12,7 +12,7 @@
  *   host no longer has it, so it is down).
  */
 import { Backoff, noopLogger } from '@flynn-ts/core';
-import type { Clock, Logger, Random } from '@flynn-ts/core';
+import type { Clock, Logger, Random, Timer } from '@flynn-ts/core';
 import type { FormationSet } from './formation-set.js';
 import type { HostSet } from './host-set.js';
 import type { JobObserver } from './job-observer.js';
@@ -36,15 +36,82 @@ export interface ActionRunnerOptions {
   logger?: Logger;
   /** Bounded wait for `backend-drained` before a stop. Default 10 000 ms. */
   drainTimeoutMs?: number;
+  /**
+   * Starts in progress per host (sent, and not yet running or failed on the
+   * host): more would be answered 429. Default 4, the host's default.
+   */
+  maxStartsPerHost?: number;
+}
+
+/** A per-host count of starts in progress, with waiters for a free slot. */
+class StartSlots {
+  private readonly used = new Map<string, number>();
+  private readonly waiters = new Map<string, (() => void)[]>();
+  constructor(private readonly max: number) {}
+
+  /** Waits for a free slot on the host; false when aborted first. */
+  async acquire(hostId: string, signal: AbortSignal): Promise<boolean> {
+    while ((this.used.get(hostId) ?? 0) >= this.max) {
+      if (signal.aborted) return false;
+      await new Promise<void>((resolve) => {
+        const list = this.waiters.get(hostId) ?? [];
+        const wake = () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = list.indexOf(wake);
+          if (i >= 0) list.splice(i, 1);
+          resolve();
+        };
+        list.push(wake);
+        this.waiters.set(hostId, list);
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+    if (signal.aborted) return false;
+    this.used.set(hostId, (this.used.get(hostId) ?? 0) + 1);
+    return true;
+  }
+
+  release(hostId: string): void {
+    const n = (this.used.get(hostId) ?? 1) - 1;
+    if (n <= 0) this.used.delete(hostId);
+    else this.used.set(hostId, n);
+    this.waiters.get(hostId)?.shift()?.();
+  }
 }
 
 export class ActionRunner {
   private readonly starts = new Map<string, Promise<void>>();
   private readonly stops = new Map<string, Promise<void>>();
+  private readonly killed = new Set<string>();
   private readonly logger: Logger;
+  private readonly slots: StartSlots;
+  /** Jobs holding a start slot on their host, with the timer that frees it at the latest. */
+  private readonly holding = new Map<string, { hostId: string; timer: Timer }>();
 
   constructor(private readonly o: ActionRunnerOptions) {
     this.logger = o.logger ?? noopLogger;
+    this.slots = new StartSlots(Math.max(1, o.maxStartsPerHost ?? 4));
+  }
+
+  /**
+   * A job changed: its start slot is free once the host runs it (or it
+   * failed, or went down).
+   */
+  jobChanged(rec: JobRecord): void {
+    const held = this.holding.get(rec.id);
+    if (!held) return;
+    if (rec.state === 'down' || (rec.hostStatus !== undefined && rec.hostStatus !== 'starting') || rec.hostId !== held.hostId) this.free(rec.id);
+  }
+
+  private free(id: string): void {
+    const held = this.holding.get(id);
+    if (!held) return;
+    this.holding.delete(id);
+    held.timer.cancel();
+    this.slots.release(held.hostId);
   }
 
   /** A start is being sent for this job. */
@@ -68,6 +135,16 @@ export class ActionRunner {
     this.stops.set(rec.id, p);
   }
 
+  /** Stops a job the scheduler counts as down but its host still runs (once; no drain, no retry). */
+  kill(rec: JobRecord): void {
+    const id = hostJobIdOf(rec);
+    if (id === undefined || this.stops.has(rec.id) || this.killed.has(id)) return;
+    this.killed.add(id);
+    const client = this.o.hosts.get(rec.hostId!)?.link?.client;
+    this.logger.warn({ event: 'job_zombie', job: rec.id, hostId: rec.hostId }, 'host runs a job that was replaced; stopping it');
+    void client?.stopJob(id).catch((err: unknown) => this.logger.warn({ event: 'job_zombie_stop_failed', job: rec.id, err }, 'could not stop the replaced job'));
+  }
+
   /** Resolves when every start and stop in flight has ended. */
   async settled(): Promise<void> {
     while (this.starts.size + this.stops.size > 0) await Promise.allSettled([...this.starts.values(), ...this.stops.values()]);
@@ -85,12 +162,21 @@ export class ActionRunner {
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted || rec.hostId !== hostId || rec.state !== 'pending' || rec.stopRequested) return;
       const link = this.o.hosts.get(hostId)?.link;
-      if (link) {
+      if (link && (await this.slots.acquire(hostId, signal))) {
+        // Held until the host runs the job (see jobChanged), 30 s at most.
+        this.holding.set(rec.id, { hostId, timer: this.o.clock.setTimer(30_000, () => this.free(rec.id)) });
         try {
+          if (rec.hostId !== hostId || rec.state !== 'pending' || rec.stopRequested) {
+            this.free(rec.id);
+            return;
+          }
+          rec.sentAt = this.o.clock.now();
           await link.client.addJob(job);
           log.info({ event: 'job_sent' }, 'job sent to host');
+          this.jobChanged(rec);
           return;
         } catch (err) {
+          this.free(rec.id);
           const status = statusOf(err);
           if (status === 409) return;
           if (!isRetryable(err)) {

@@ -28,6 +28,10 @@ export interface JobObserverOptions {
   routerWaitMs?: number;
   /** Jobs whose start is still being sent (not missing from a listing). */
   sending: (uuid: string) => boolean;
+  /** The host reported on a job (its status may have changed without its state). */
+  reported?: (rec: JobRecord) => void;
+  /** A host runs a job the scheduler already counts as down (e.g. lost with its host, then replaced). */
+  zombie?: (rec: JobRecord) => void;
 }
 
 export class JobObserver {
@@ -61,7 +65,7 @@ export class JobObserver {
     for (const rec of [...this.o.table.all()]) {
       if (rec.hostId !== hostId || rec.state === 'down' || rec.state === 'blocked') continue;
       if (listed.has(hostJobIdOf(rec)!) || this.o.sending(rec.id)) continue;
-      if ((rec.seenAt ?? rec.createdAt) >= startedAt) continue;
+      if (Math.max(rec.seenAt ?? 0, rec.sentAt ?? 0, rec.createdAt) >= startedAt) continue;
       this.logger.warn({ event: 'job_missing', job: rec.id, hostId, state: rec.state }, 'job not found on its host');
       rec.hostError ??= 'job not found on host';
       rec.hostStatus = 'failed';
@@ -149,6 +153,10 @@ export class JobObserver {
       if (f.status === 'done' || f.status === 'crashed' || f.status === 'failed') return;
       rec = this.o.table.add(this.recordFrom(hostId, f, now));
     }
+    if (rec.state === 'down' && (f.status === 'running' || f.status === 'starting')) {
+      this.o.zombie?.(rec);
+      return;
+    }
     rec.hostId = hostId;
     rec.hostStatus = f.status;
     rec.seenAt = now;
@@ -156,6 +164,7 @@ export class JobObserver {
     if (f.exitStatus !== undefined) rec.exitStatus = f.exitStatus;
     if (f.error !== undefined) rec.hostError = f.error;
     this.reevaluate(rec);
+    this.o.reported?.(rec);
   }
 
   private recordFrom(hostId: string, f: HostJobFacts, now: number): JobRecord {

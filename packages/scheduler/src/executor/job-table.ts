@@ -38,6 +38,8 @@ export interface JobRecord {
   blockedReason?: string;
   /** When it was last seen on its host (listing or event). */
   seenAt?: number;
+  /** When its start was last sent to its host. */
+  sentAt?: number;
 }
 
 export type JobChangeListener = (job: Readonly<JobRecord>, prev: JobState | undefined) => void;

@@ -23,6 +23,8 @@ export interface SchedulerTuning {
   jobSyncMs?: number;
   /** How long a new host may take to list its jobs before plans stop waiting for it. Default 10 000 ms. */
   hostSyncTimeoutMs?: number;
+  /** Starts in progress per host (sent, not yet running on the host). Default 4, the host's default limit. */
+  maxStartsPerHost?: number;
   /** Job state writes in flight at once. Default 16. */
   persistConcurrency?: number;
 }

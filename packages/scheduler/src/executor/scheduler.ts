@@ -18,6 +18,7 @@
  *      ^                     │                                          │
  *      └────lost election────┴──────────────────────────────────────────┘
  */
+import { setMaxListeners } from 'node:events';
 import { cryptoRandom, noopLogger, systemClock } from '@flynn-ts/core';
 import type { Clock, Logger, Random, Timer } from '@flynn-ts/core';
 import type { Action } from '../core/model.js';
@@ -110,6 +111,10 @@ export class Scheduler {
       clock: this.clock,
       logger: this.logger,
       sending: (uuid) => this.runner.sending(uuid),
+      reported: (job) => this.runner.jobChanged(job),
+      zombie: (job) => {
+        if (this.isLeader) this.runner.kill(job);
+      },
       ...(t.routerWaitMs !== undefined ? { routerWaitMs: t.routerWaitMs } : {}),
     });
     this.hosts = new HostSet({
@@ -141,6 +146,7 @@ export class Scheduler {
       random: this.random,
       logger: this.logger,
       ...(t.drainTimeoutMs !== undefined ? { drainTimeoutMs: t.drainTimeoutMs } : {}),
+      ...(t.maxStartsPerHost !== undefined ? { maxStartsPerHost: t.maxStartsPerHost } : {}),
     });
     this.persister = new JobPersister({
       controller: o.controller,
@@ -261,6 +267,7 @@ export class Scheduler {
   }
 
   private changed(job: JobRecord, prev: JobRecord['state'] | undefined): void {
+    this.runner.jobChanged(job);
     if (this.isLeader && job.app !== '') this.persister.enqueue(jobWriteOf(job));
     if (job.state === 'down' && prev !== undefined && prev !== 'down') this.jobDown(job, prev);
     if (prev !== job.state) this.kick();
@@ -298,6 +305,8 @@ export class Scheduler {
     if (this.roleValue !== 'follower' || this.closed) return;
     this.roleValue = 'syncing';
     this.leadership = new AbortController();
+    // Every start, stop and retry wait of this term listens to it.
+    setMaxListeners(0, this.leadership.signal);
     for (const fn of this.leaderListeners) fn(true);
     void this.takeover(this.leadership.signal);
   }

@@ -1,6 +1,5 @@
-// Minimal HTTP backend (13-byte body, keep-alive). Run: node backend.cjs PORT
-'use strict';
-const http = require('node:http');
+// Minimal HTTP backend (13-byte body, keep-alive). Run: node backend.mjs PORT
+import http from 'node:http';
 const port = Number(process.argv[2] || 18080);
 const body = Buffer.from('Hello, World!'); // 13 bytes
 const server = http.createServer((req, res) => {

@@ -1,8 +1,7 @@
-// Median-of-reps summary as a markdown table. Run: node summarize.cjs RESULTS.tsv BASELINE_SETUP
+// Median-of-reps summary as a markdown table. Run: node summarize.mjs RESULTS.tsv BASELINE_SETUP
 // TSV: header "setup<TAB>rep<TAB>metric1<TAB>metric2...", one row per repetition.
 // Ratio columns: median(metric1)/median(baseline metric1) and the median of per-rep ratios (same rep = same round).
-'use strict';
-const fs = require('node:fs');
+import fs from 'node:fs';
 const [file, baseline] = process.argv.slice(2);
 const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
 const head = lines[0].split('\t');

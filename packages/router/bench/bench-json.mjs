@@ -1,6 +1,5 @@
 // Prints the bench's one JSON line from the TSV: medians per setup and medians of same-round ratios.
-'use strict';
-const fs = require('node:fs');
+import fs from 'node:fs';
 const [file, loadavg] = process.argv.slice(2);
 const rows = fs.readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
 const median = (a) => { const s = a.filter(Number.isFinite).sort((x, y) => x - y); if (!s.length) return null; const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
