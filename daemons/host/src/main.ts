@@ -2,7 +2,7 @@
  * `flynn-host`: the per-host job daemon and its CLI.
  *
  *   flynn-host daemon [--http-port 1113] [--state DIR] [--driver oci|process] ...
- *   flynn-host ps | inspect | log | run | stop | signal | tags | volume ...
+ *   flynn-host ps | inspect | log | run | stop | signal | tags | volume | image ...
  *
  * `daemon` composes @flynn-ts/host (./daemon.ts); the other commands talk to
  * a daemon's HTTP API with the HostClient SDK (./cli). Errors print one line
@@ -18,6 +18,7 @@ import type { CliIo, CommandContext } from './cli/context.js';
 import { describeError, UsageError } from './cli/context.js';
 import { inspect, log, ps, signal, stop } from './cli/jobs-commands.js';
 import { tags, volume } from './cli/host-commands.js';
+import { image } from './cli/image-command.js';
 import { run } from './cli/run-command.js';
 import { COMMAND_USAGE, DAEMON_USAGE, USAGE } from './usage.js';
 
@@ -25,7 +26,7 @@ export { parseDaemonArgs, hostJsonArgs, ConfigError } from './daemon-config.js';
 export type { DaemonConfig, Machine } from './daemon-config.js';
 export { runDaemon } from './daemon.js';
 
-const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = { ps, inspect, log, run, stop, signal, tags, volume };
+const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = { ps, inspect, log, run, stop, signal, tags, volume, image };
 
 /** Runs `flynn-host` with `argv` (without node and the script); resolves with the exit status. */
 export async function runFlynnHost(argv: readonly string[], io: CliIo): Promise<number> {

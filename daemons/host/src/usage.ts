@@ -12,6 +12,7 @@ commands:
   signal     send a signal to a job
   tags       show, set or delete host tags
   volume     list, create or delete volumes
+  image      build-base: build the base stack image with debootstrap (root)
   help       this text, or a command's (flynn-host help <command>)
 
 Client commands talk to --host-url (default $FLYNN_HOST_URL or http://127.0.0.1:1113).`;
@@ -66,4 +67,9 @@ options:
   signal: 'usage: flynn-host signal [--host-url URL] ID SIGNAL   (a number or a name: TERM, SIGINT, ...)',
   tags: 'usage: flynn-host tags [--host-url URL] [set KEY=VAL... | del KEY...]',
   volume: 'usage: flynn-host volume [--host-url URL] list | create [--meta K=V]... [--id ID] | delete ID...',
+  image: `usage: flynn-host image build-base [--dir DIR] [--suite bookworm] [--mirror URL] [--variant minbase] [--include PKG,...] [--force]
+
+Builds the base image of the stack with debootstrap from Debian's packages (root, a Debian mirror),
+one squashfs layer, cached per suite and variant in --dir [default: /var/lib/flynn/base-image].
+Prints the manifest id; the manifest is <dir>/<id>.json.`,
 };

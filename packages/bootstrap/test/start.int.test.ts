@@ -11,6 +11,7 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,8 +29,14 @@ interface Run {
   exited: Promise<number | null>;
 }
 
+/** This machine's environment without the settings of a developer's own cluster (FLYNN_MANIFEST is kept). */
+function baseEnv(): Record<string, string | undefined> {
+  const drop = /^(FLYNN_(DATA|PORT_BASE|TIMEOUT|\w+_PORT)|CLUSTER_DOMAIN|CONTROLLER_KEY|TLS_(CA|CERT|KEY)|NODE_OPTIONS)$/;
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !drop.test(k)));
+}
+
 function startCluster(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: repo, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -114,12 +121,30 @@ async function stopAndCheck(run: Run): Promise<void> {
 
 const spawned: number[] = [];
 
+/** A block of 20 ports below the ephemeral range (where other tests' port-0 sockets live) that is free now. */
+async function freePortBase(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const srv = createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+  for (let i = 0; i < 120; i++) {
+    const base = 20_000 + ((process.pid + i) % 120) * 100;
+    let ok = true;
+    for (let p = base; p < base + 20 && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new Error('no free block of 20 ports between 20000 and 32000');
+}
+
 describe.skipIf(missing)('npm start', () => {
-  const base = 20_000 + (process.pid % 400) * 100;
+  let base: number;
   let tmp: string;
   let env: Record<string, string>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
+    base = await freePortBase();
     tmp = mkdtempSync(join(tmpdir(), 'flynn-start-'));
     // PostgreSQL runs as an unprivileged user when this is root: it must reach its directory.
     chmodSync(tmp, 0o755);

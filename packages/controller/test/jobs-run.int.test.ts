@@ -85,6 +85,15 @@ describe.skipIf(PG_MISSING)('one-off jobs on a real host', () => {
     expect(states.at(-1)).toBe('down');
   });
 
+  it('kills a running one-off job through its host', async () => {
+    const res = await c.call('POST', '/apps/runner/jobs', { args: ['sh', '-c', 'while true; do sleep 0.1; done'] });
+    const id = (res.body as Job).id!;
+    await waitFor(async () => (await jobOf(id)).state === 'up', { timeoutMs: 20_000, what: 'the job up' });
+    expect((await c.call('DELETE', `/apps/runner/jobs/${id}`)).status).toBe(200);
+    await waitFor(async () => (await jobOf(id)).state === 'down', { timeoutMs: 20_000, what: 'the killed job down' });
+    expect(['done', 'crashed']).toContain((await cluster.hostClient.getJob(id)).status);
+  });
+
   it('records a job the host could not start as down with the host error', async () => {
     const res = await c.call('POST', '/apps/runner/jobs', { args: ['/nonexistent/command'] });
     expect(res.status).toBe(200);

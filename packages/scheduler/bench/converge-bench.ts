@@ -7,6 +7,7 @@
  *
  * Figures, from the formation PUT:
  * - `running_s`: every job running on its host;
+ * - `up_in_scheduler_s`: every job `up` in the scheduler's view;
  * - `up_persisted_s`: every job `up` in the controller (what `flynn ps` sees);
  * - `scale_complete_s`: the scale request marked complete;
  * - `jobs_per_s`: JOBS / `up_persisted_s`;
@@ -37,7 +38,7 @@ async function until(what: string, t0: number, fn: () => Promise<boolean> | bool
       return s;
     }
     if (performance.now() - t0 > timeoutMs) throw new Error(`${what}: not reached in ${timeoutMs / 1000} s`);
-    await sleep(100);
+    await sleep(250);
   }
 }
 
@@ -53,9 +54,12 @@ async function main(): Promise<void> {
     log(`scaling web=${JOBS}`);
     const t0 = performance.now();
     await cluster.client.putFormation({ app: app.id, release: release.id, processes: { web: JOBS } });
-    const running = await until('all running', t0, () => cluster.running(app.id).length >= JOBS);
-    const up = await until('all up in the controller', t0, async () => (await upCount()) >= JOBS);
-    const complete = await until('scale request complete', t0, async () => (await cluster.client.getExpandedFormation(app.id, release.id)).pending_scale_request === undefined);
+    const [running, seen, up, complete] = await Promise.all([
+      until('all running', t0, () => cluster.running(app.id).length >= JOBS),
+      until('all up in the scheduler', t0, () => s.scheduler.jobsOf(app.id).filter((j) => j.state === 'up').length >= JOBS),
+      until('all up in the controller', t0, async () => (await upCount()) >= JOBS),
+      until('scale request complete', t0, async () => (await cluster.client.getExpandedFormation(app.id, release.id)).pending_scale_request === undefined),
+    ]);
     const perHost = cluster.hosts.map((h) => cluster.running(app.id).filter((r) => r.hostId === h.id).length);
     log(`jobs per host: ${perHost.join(' ')}`);
 
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
       jobs: JOBS,
       hosts: HOSTS,
       running_s: round(running),
+      up_in_scheduler_s: round(seen),
       up_persisted_s: round(up),
       scale_complete_s: round(complete),
       jobs_per_s: round(JOBS / up),

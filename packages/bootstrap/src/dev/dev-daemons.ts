@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import type { DevClusterConfig } from './dev-config.js';
 import { DaemonProcess } from './daemon-process.js';
 
+/** What the developer host offers the scheduler (see startFlynnHost). */
+export const DEV_HOST_CAPACITY = { cpus: 64, memory: '64G' } as const;
+
 export interface DevPaths {
   logs: string;
   run: string;
@@ -70,6 +73,10 @@ export async function startFlynnHost(c: DevClusterConfig, paths: DevPaths): Prom
       `--discoverd=http://${c.listenIp}:${c.ports.discoverd}`,
       '--stop-jobs-on-exit',
       '--stop-grace=10s',
+      // Capacity offered to the scheduler: the process driver enforces no limits, so the developer
+      // host overcommits, and apps with the controller's default requests (1 CPU, 1 GiB each) fit.
+      `--cpus=${DEV_HOST_CAPACITY.cpus}`,
+      `--memory=${DEV_HOST_CAPACITY.memory}`,
     ],
     // No /etc/flynn/host.json: this host's flags are all on the command line.
     env: { ...c.baseEnv, FLYNN_HOST_CONFIG: join(paths.host, 'host.json') },

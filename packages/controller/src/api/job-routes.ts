@@ -6,7 +6,7 @@ import { getApp, setAppRelease } from '../data/apps.js';
 import { createDeployment, getDeployment, listDeployments } from '../data/deployments.js';
 import { getJob, listActiveJobs, listJobs, upsertJob } from '../data/jobs.js';
 import { getRelease } from '../data/releases.js';
-import { ifNotFound, notFound, unavailable, validationError } from '../errors.js';
+import { ifNotFound, isControllerNotFound, notFound, unavailable, validationError } from '../errors.js';
 import { isAttachUpgrade } from './attach-upgrade.js';
 import type { ApiDeps, ControllerApp } from './context.js';
 import { ok, param, readJson } from './context.js';
@@ -47,7 +47,11 @@ export function mountJobRoutes(app: ControllerApp, deps: ApiDeps): void {
     if (!job.host_id) throw validationError('', 'cannot kill a job which has not been placed on a host');
     if (!deps.hostClientFor) throw unavailable('no host client configured');
     const host = await deps.hostClientFor(job.host_id);
-    await host.stopJob(job.id ?? `${job.host_id}-${job.uuid}`);
+    await host.stopJob(job.id ?? `${job.host_id}-${job.uuid}`).catch((err: unknown) => {
+      // Host clients differ in their not-found code (`not_found`, `object_not_found`): answer as the original.
+      if (isControllerNotFound(err)) throw notFound('job');
+      throw err;
+    });
     return ok(c);
   });
 

@@ -4,7 +4,7 @@
  * one squashfs layer, cached per suite/variant in `dir`.
  *
  * Needs root, `debootstrap` and a reachable Debian mirror; the tests of this
- * repository do not run it (they reach no network). See DESIGN-network-images.md.
+ * repository do not run it (they reach no network). See DESIGN.md ("Networking and images").
  */
 import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -8,7 +8,7 @@
  *
  * Allocations are persisted in `<stateDir>/network.json` (atomically), so a
  * restarted daemon can `adopt()` its jobs' networks and `detach()` leftovers.
- * See DESIGN-network-images.md.
+ * See DESIGN.md ("Networking and images").
  */
 import { writeFile, readFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

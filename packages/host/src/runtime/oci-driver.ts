@@ -73,7 +73,7 @@ interface DriverEnv {
 
 /**
  * Runs each job in an OCI container: runc (default) or crun, supervised by
- * conmon. See DESIGN-runtime.md ("Drivers") for the bundle, rootfs, limits,
+ * conmon. See DESIGN.md ("Runtime drivers") for the bundle, rootfs, limits,
  * OOM detection, stdin/tty and re-attach.
  */
 export class OciDriver implements RuntimeDriver {

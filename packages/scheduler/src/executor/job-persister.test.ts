@@ -45,6 +45,9 @@ describe('JobPersister', () => {
     const t = setup();
     t.hold(true);
     t.p.enqueue(w('j1', 'pending'));
+    await flushMicrotasks();
+    expect(t.calls).toBe(1);
+    // While `pending` is in flight, `starting` then `up` queue: only `up` is written next.
     t.p.enqueue(w('j1', 'starting'));
     t.p.enqueue(w('j1', 'up'));
     await flushMicrotasks();

@@ -77,37 +77,49 @@ export class JobPersister {
     for (const w of this.waiting.splice(0)) w();
   }
 
-  private async run(uuid: string, e: Entry): Promise<void> {
+  private async run(_uuid: string, e: Entry): Promise<void> {
     e.running = true;
     this.active++;
     try {
-      while (e.next !== undefined && !this.closed) {
-        const w = e.next;
-        e.next = undefined;
-        if (e.last !== undefined && same(e.last, w)) continue;
-        if (await this.write(w)) e.last = w;
-      }
+      while (e.next !== undefined && !this.closed) await this.write(e);
     } finally {
       e.running = false;
       if (--this.active === 0) for (const fn of this.idleWaiters.splice(0)) fn();
     }
   }
 
-  /** One write with retries; true once it succeeded. */
-  private async write(w: JobWrite): Promise<boolean> {
+  /**
+   * Writes the entry's latest state, with retries. The state is taken once a
+   * slot is free (and again for every retry), so a job whose writes queued
+   * up sends only its newest state.
+   */
+  private async write(e: Entry): Promise<void> {
     const backoff = new Backoff({ initialMs: 200, maxMs: 5_000 }, this.o.random);
     const attempts = this.o.attempts ?? 8;
     for (let attempt = 1; ; attempt++) {
-      if (this.closed || !this.o.isLeader()) return false;
+      if (this.closed || !this.o.isLeader()) {
+        e.next = undefined;
+        return;
+      }
       await this.slot();
+      const w = e.next;
       try {
-        if (this.closed) return false;
+        if (this.closed || w === undefined) return;
+        if (e.last !== undefined && same(e.last, w)) {
+          e.next = undefined;
+          return;
+        }
         await this.o.controller.putJob(w);
-        return true;
+        e.last = w;
+        if (e.next === w) e.next = undefined;
+        return;
       } catch (err) {
         const retry = isRetryable(err) && attempt < attempts;
-        this.logger[retry ? 'debug' : 'warn']({ event: 'job_persist_failed', job: w.uuid, state: w.state, attempt, err }, 'could not write job state');
-        if (!retry) return false;
+        this.logger[retry ? 'debug' : 'warn']({ event: 'job_persist_failed', job: w?.uuid, state: w?.state, attempt, err }, 'could not write job state');
+        if (!retry) {
+          if (e.next === w) e.next = undefined;
+          return;
+        }
       } finally {
         this.release();
       }

@@ -148,6 +148,13 @@ describe('Scheduler (fakes, ManualClock)', () => {
     await settle(() => t.controller.jobs.get(onB.slice(-36))?.state === 'down', 'lost job down');
     expect(t.controller.jobs.get(onB.slice(-36))?.host_error).toBe('host hostB is down');
     await settle(() => t.hosts.get('hostA')!.active().length === 2, 'replacement on hostA');
+
+    // The host comes back with the old job still running: it was replaced, so it is stopped.
+    b.recover();
+    t.regs.set('hostB', await t.discovery.register('flynn-host', '10.0.0.2:1113', { id: 'hostB' }));
+    await t.advance(1_000);
+    await settle(() => b.active().length === 0, 'replaced job stopped on the returning host');
+    expect(running(t.hosts)).toHaveLength(2);
   });
 
   it('writes nothing as a follower; the next leader takes over the jobs without duplicating them', async () => {

@@ -165,6 +165,11 @@ export class FakeSchedulerHost implements SchedulerHost {
     this.streams.clear();
   }
 
+  /** The host is reachable again (its jobs kept running). */
+  recover(): void {
+    this.down = false;
+  }
+
   private set(id: string, aj: WireActiveJob, event: string): void {
     this.jobs.set(id, aj);
     for (const q of this.streams) q.push({ event, job_id: id, job: { ...aj } });

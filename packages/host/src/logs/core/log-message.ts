@@ -63,7 +63,7 @@ export const STANDARD_PRIORITIES: Readonly<Record<LogStream, SyslogPriority>> = 
 export const CURSOR_SD_ID = 'flynn';
 export const CURSOR_SD_PARAM = 'seq';
 
-/** Default longest message part, in UTF-8 octets, before a line is split (see DESIGN-logs.md). */
+/** Default longest message part, in UTF-8 octets, before a line is split (see DESIGN.md, "The logging pipeline"). */
 export const DEFAULT_MAX_LINE_BYTES = 9_500;
 
 export interface ToSyslogOptions {
