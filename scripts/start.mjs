@@ -28,9 +28,9 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const json = args.includes('--json');
-const [major] = process.versions.node.split('.').map(Number);
-if (major < 20) {
-  process.stderr.write(`npm start: flynn-ts needs Node.js 20 or newer (this is ${process.version})\n`);
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 20 || (major === 20 && minor < 6)) {
+  process.stderr.write(`npm start: flynn-ts needs Node.js 20.6 or newer (this is ${process.version})\n`);
   process.exit(1);
 }
 

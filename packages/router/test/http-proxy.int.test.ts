@@ -94,6 +94,33 @@ describe('routing', () => {
   });
 });
 
+describe('options', () => {
+  it('serves the custom 503 page, closes backend connections for disable_keep_alives, and logs access records', async () => {
+    const records: Array<{ status: number; host: string; backend?: string }> = [];
+    const r = createRouter({
+      routes: [
+        { type: 'http', id: 'down', service: 'nobody', domain: 'down.test' },
+        { type: 'http', id: 'once', service: 'web', domain: 'once.test', disable_keep_alives: true },
+      ],
+      backends: { web: [web.addr] },
+      error503Page: '<h1>maintenance</h1>',
+      onAccess: (rec) => records.push(rec),
+    });
+    const p = (await r.listen({ http: 0 })).http[0]!;
+    const down = await get(p, '/', { Host: 'down.test' });
+    expect(down.status).toBe(503);
+    expect(down.body).toBe('<h1>maintenance</h1>');
+    expect(down.headers['content-type']).toMatch(/text\/html/);
+    const once = json(await get(p, '/', { Host: 'once.test' }));
+    expect((once.headers as Record<string, string>).connection).toBe('close');
+    expect(records.map((x) => [x.status, x.host, x.backend])).toEqual([
+      [503, 'down.test', undefined],
+      [200, 'once.test', web.addr],
+    ]);
+    await r.close({ graceMs: 100 });
+  });
+});
+
 describe('headers', () => {
   it('appends X-Forwarded-*, sets X-Request-Start and a new X-Request-Id, strips hop-by-hop', async () => {
     const before = Date.now();

@@ -29,7 +29,17 @@ let certs: ReturnType<typeof makeCerts>;
 beforeAll(async () => {
   if (missing) return;
   certs = makeCerts(['a.test', 'b.test', 'default.test']);
-  a = await startBackend('a');
+  a = await startBackend('a', (req, res, body) => {
+    if (req.url === '/random') {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      for (const b of randomChunks()) res.write(b);
+      res.end();
+      return;
+    }
+    const out = JSON.stringify({ backend: 'a', method: req.method, url: req.url, headers: req.headers, body });
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(out), 'X-Backend': 'a' });
+    res.end(out);
+  });
   b = await startBackend('b');
   const c = certs.certs;
   router = createRouter({
@@ -51,6 +61,18 @@ afterAll(async () => {
   await b?.close();
   certs?.remove();
 });
+
+/** 4 MiB of deterministic bytes in odd-sized pieces. */
+function randomChunks(): Buffer[] {
+  let x = 777;
+  const out: Buffer[] = [];
+  for (let i = 0; i < 256; i++) {
+    const b = Buffer.allocUnsafe(16 * 1024 + (i % 5));
+    for (let j = 0; j < b.length; j++) b[j] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    out.push(b);
+  }
+  return out;
+}
 
 async function subjectVia(servername: string | undefined): Promise<string> {
   const args = ['s_client', '-connect', `127.0.0.1:${port}`, ...(servername ? ['-servername', servername] : ['-noservername'])];
@@ -89,6 +111,40 @@ describe.skipIf(missing)('TLS with SNI', () => {
     const wrong = new Agent({ connect: { ca: c['a.test']!.cert, servername: 'b.test' } });
     await expect(request(`https://127.0.0.1:${port}/`, { headers: { host: 'b.test' }, dispatcher: wrong })).rejects.toThrow();
     await Promise.all([agentA.close(), agentB.close(), wrong.close()]);
+  });
+
+  it('passes a large body unchanged to a slow TLS reader', async () => {
+    const { createHash } = await import('node:crypto');
+    const want = createHash('sha256');
+    for (const b of randomChunks()) want.update(b);
+    const got = await new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ port, host: '127.0.0.1', servername: 'a.test', ca: certs.certs['a.test']!.cert }, () => {
+        s.write('GET /random HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n');
+      });
+      const chunks: Buffer[] = [];
+      s.on('data', (c: Buffer) => {
+        chunks.push(c);
+        s.pause();
+        setImmediate(() => s.resume());
+      });
+      s.on('end', () => {
+        const all = Buffer.concat(chunks);
+        const head = all.indexOf('\r\n\r\n');
+        // chunked framing: decode
+        let pos = head + 4;
+        const h = createHash('sha256');
+        for (;;) {
+          const eol = all.indexOf('\r\n', pos);
+          const n = parseInt(all.toString('latin1', pos, eol), 16);
+          if (n === 0) break;
+          h.update(all.subarray(eol + 2, eol + 2 + n));
+          pos = eol + 2 + n + 2;
+        }
+        resolve(h.digest('hex'));
+      });
+      s.on('error', reject);
+    });
+    expect(got).toBe(want.digest('hex'));
   });
 
   it('refuses TLS 1.1', async () => {

@@ -18,6 +18,7 @@ export const wait: Action<WaitStep> = async (ctx) => {
   const want = optInt(step.status, 'status', ctx.at) ?? 200;
   const isTcp = step.url.startsWith('tcp://');
   let last = '';
+  let lastStatus: number | undefined;
   await pollUntil(
     ctx,
     async () => {
@@ -40,6 +41,7 @@ export const wait: Action<WaitStep> = async (ctx) => {
           return true;
         }
         const status = await httpStatus(url, step.host, ctx.signal);
+        lastStatus = status;
         last = `${url} answered ${status}`;
       } catch (err) {
         last = `${url}: ${errorText(err)}`;
@@ -50,7 +52,10 @@ export const wait: Action<WaitStep> = async (ctx) => {
     {
       what: isTcp ? `${step.url} to accept connections` : `${step.url}${step.host ? ` (Host: ${step.host})` : ''} to answer ${want}`,
       last: () => last,
-      diagnose: () => startedJobFailures(ctx),
+      diagnose: async () => {
+        const routes = lastStatus === 404 && step.host ? await routerRoutes(ctx, step.host) : undefined;
+        return [routes, await startedJobFailures(ctx)].filter(Boolean).join('\n') || undefined;
+      },
     },
   );
   return { data: {} };
@@ -63,6 +68,27 @@ export function startedJobFailures(ctx: StepContext): Promise<string | undefined
     .map((d) => (d as { app?: { id?: unknown } } | undefined)?.app?.id)
     .filter((id): id is string => typeof id === 'string');
   return describeFailedJobs(ctx.cluster, { jobIds, apps });
+}
+
+/** Whether the routers in discoverd have a route for `host` (a 404 through a router usually means they do not). */
+async function routerRoutes(ctx: StepContext, host: string): Promise<string | undefined> {
+  const domain = host.replace(/:\d+$/, '').toLowerCase();
+  const lines: string[] = [];
+  for (const addr of await ctx.cluster.serviceAddrs('router-api').catch(() => [])) {
+    try {
+      const res = await fetch(`http://${addr}/routes`, { signal: AbortSignal.timeout(5_000) });
+      const routes = (await res.json()) as { type?: string; domain?: string }[];
+      const http = routes.filter((r) => r.type === 'http').map((r) => r.domain ?? '');
+      if (!http.includes(domain)) {
+        lines.push(
+          `the router at ${addr} has no route for ${domain} (it has ${http.length === 0 ? 'no http routes' : http.join(', ')}), although the controller has it: the router must follow the controller's routes (GET /routes and its route events)`,
+        );
+      }
+    } catch {
+      // not a router API we can read
+    }
+  }
+  return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
 function httpStatus(url: string, host: string | undefined, signal: AbortSignal): Promise<number> {

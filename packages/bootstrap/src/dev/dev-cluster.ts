@@ -19,7 +19,7 @@ import { progressReporter } from '../progress-reporter.js';
 import { runBootstrap } from '../run-bootstrap.js';
 import { writeCliWrapper } from './cli-wrapper.js';
 import type { DevClusterConfig } from './dev-config.js';
-import { controllerUrl, demoCurl, devManifestEnv } from './dev-config.js';
+import { controllerUrl, DEV_PORTS, demoCurl, devManifestEnv } from './dev-config.js';
 import type { DevPaths } from './dev-daemons.js';
 import { devPaths, startDiscoverd, startFlynnHost } from './dev-daemons.js';
 import { startDevPostgres } from './dev-postgres.js';
@@ -75,6 +75,11 @@ export async function startDevCluster(config: DevClusterConfig, io: DevClusterIo
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= stopDaemons(daemons, say).finally(unlock));
   try {
+    const existing = readDevState(config.dataDir);
+    if (!existing && existsSync(inProgressPath(config.dataDir))) {
+      throw new Error(`an earlier bootstrap of ${config.dataDir} did not finish; remove that directory (rm -rf ${config.dataDir}) to start over`);
+    }
+    if (existing) checkSameSettings(existing, config);
     await stopLeftovers(paths.run, config.dataDir, say);
     const phase = async <T>(name: string, detail: string, fn: () => Promise<T>): Promise<T> => {
       io.signal?.throwIfAborted();
@@ -100,7 +105,6 @@ export async function startDevCluster(config: DevClusterConfig, io: DevClusterIo
       await p.ensureDatabase('controller');
       return p;
     });
-    const existing = readDevState(config.dataDir);
     const env = { ...config.baseEnv, ...devManifestEnv(config, pg.urlFor('controller')) };
     const reporter = progressReporter({ write: io.out, json: io.json === true, live: io.live === true && io.json !== true });
     const common = { discoverd: [`http://${config.listenIp}:${config.ports.discoverd}`], minHosts: 1, timeoutMs: config.timeoutMs, onEvent: reporter, ...(io.signal ? { signal: io.signal } : {}) };
@@ -112,9 +116,6 @@ export async function startDevCluster(config: DevClusterConfig, io: DevClusterIo
       await runBootstrap(resumeManifest(), { ...common, env: { ...env, FLYNN_CONTROLLER_KEY: existing.controllerKey }, checkBootstrapped: false });
       state = existing;
     } else {
-      if (existsSync(inProgressPath(config.dataDir))) {
-        throw new Error(`an earlier bootstrap of ${config.dataDir} did not finish; remove that directory (rm -rf ${config.dataDir}) to start over`);
-      }
       writeFileSync(inProgressPath(config.dataDir), `${new Date().toISOString()}\n`);
       say(`bootstrapping (${manifest.steps.length} steps)`);
       const result = await runBootstrap(manifest, { ...common, env });
@@ -126,6 +127,7 @@ export async function startDevCluster(config: DevClusterConfig, io: DevClusterIo
         tlsPin: cert?.Pin ?? '',
         caCert: cert?.CACert ?? '',
         createdAt: new Date().toISOString(),
+        ports: { ...config.ports },
         bootstrapJobs: result.jobs.map((j) => ({ hostId: j.hostId, job: j.job })),
       };
       writeDevState(config.dataDir, state);
@@ -147,6 +149,16 @@ export async function startDevCluster(config: DevClusterConfig, io: DevClusterIo
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The domain and ports are in the cluster's releases and routes: a resumed cluster must keep them. */
+function checkSameSettings(state: DevClusterState, c: DevClusterConfig): void {
+  if (state.domain !== c.domain) throw new Error(`the cluster in ${c.dataDir} has the domain ${state.domain}; start it with CLUSTER_DOMAIN=${state.domain} (or remove ${c.dataDir} to start over)`);
+  const changed = Object.entries(state.ports ?? {}).filter(([name, port]) => c.ports[name as keyof DevClusterConfig['ports']] !== port);
+  if (changed.length > 0) {
+    const list = changed.map(([name, port]) => `${DEV_PORTS[name as keyof typeof DEV_PORTS]?.env ?? name}=${port}`).join(' ');
+    throw new Error(`the cluster in ${c.dataDir} was bootstrapped with other ports; start it with the same ones (${list}, or the same FLYNN_PORT_BASE)`);
   }
 }
 

@@ -17,6 +17,8 @@ export interface DevClusterState {
   tlsPin: string;
   caCert: string;
   createdAt: string;
+  /** The ports the cluster was bootstrapped with (its releases recorded them). */
+  ports?: Record<string, number>;
   /** Jobs the bootstrap ran directly on hosts, as sent. */
   bootstrapJobs: { hostId: string; job: Job }[];
 }

@@ -150,6 +150,24 @@ describe('ControlPlane', () => {
     expect(events.map((e) => e.event).slice(-2)).toEqual(['backend-down', 'backend-drained']);
   });
 
+  it('waits for every data plane (cluster workers) before backend-drained', async () => {
+    const { discovery, control, plane, events } = setup([http('a', 'a.test', { drain_backends: true })]);
+    const second = new FakePlane();
+    control.attach(second);
+    const hb = await discovery.register('web', '10.0.0.1:80');
+    await control.start();
+    await waitFor(() => second.backendsOf('web')?.length === 1);
+    plane.inflight.add('10.0.0.1:80');
+    second.inflight.add('10.0.0.1:80');
+    await hb.close();
+    await waitFor(() => events.some((e) => e.event === 'backend-down'));
+    plane.finish('10.0.0.1:80');
+    await flushMicrotasks(100);
+    expect(events.some((e) => e.event === 'backend-drained')).toBe(false);
+    second.finish('10.0.0.1:80');
+    await waitFor(() => events.some((e) => e.event === 'backend-drained'));
+  });
+
   it('replays current backends as backend-up to a new subscriber, filtered by type', async () => {
     const { discovery, control } = setup([http('a', 'a.test')]);
     await discovery.register('web', '10.0.0.9:80');

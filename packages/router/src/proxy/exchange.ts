@@ -17,10 +17,12 @@
  * connection.
  */
 import type { HttpRoute } from '../core/types.js';
+import { isReplayableMethod } from '../core/request-id.js';
 import type { ResponseHead } from '../http1/response-head.js';
 import type { BackendTarget } from './backend-target.js';
 import type { ProxyContext } from './proxy-context.js';
-import { STICKY_COOKIE } from './sticky-cookie.js';
+import { cookieValue, STICKY_COOKIE } from './sticky-cookie.js';
+import type { ServiceBackends } from './backend-target.js';
 import { UpstreamConnection, UpstreamFailure } from './upstream-connection.js';
 import type { UpstreamUser } from './upstream-connection.js';
 import type { Socket } from 'node:net';
@@ -57,6 +59,8 @@ export class Exchange implements UpstreamUser {
   /** The backend named by a valid sticky cookie. */
   sticky: BackendTarget | undefined;
   target: BackendTarget | null = null;
+  /** The backend the request was last sent to (kept after the exchange ends, for access logs). */
+  served: BackendTarget | null = null;
   conn: UpstreamConnection | null = null;
   /** The response head has gone to the client. */
   responded = false;
@@ -71,7 +75,29 @@ export class Exchange implements UpstreamUser {
     readonly down: ExchangeDownstream,
   ) {}
 
-  /** Starts sending the prepared request (`route`, `backends`, `head`, flags set by the caller). */
+  /**
+   * Prepares the exchange for a request to `route`: backends (the leader for
+   * leader routes), the head to send, retry and keep-alive flags, and the
+   * sticky backend named by a valid `_backend` cookie.
+   */
+  prepare(route: HttpRoute, service: ServiceBackends, backends: readonly BackendTarget[], head: Buffer | string, method: string, hasBody: boolean, cookie: string | undefined): void {
+    this.route = route;
+    this.backends = backends;
+    this.head = head;
+    this.headRequest = method === 'HEAD';
+    this.replayable = !hasBody && isReplayableMethod(method);
+    this.noKeepAlive = route.disable_keep_alives === true;
+    this.sticky = undefined;
+    const codec = this.ctx.sticky;
+    if (route.sticky === true && cookie !== undefined && codec !== undefined) {
+      const sealed = cookieValue(cookie, STICKY_COOKIE);
+      const addr = sealed === undefined ? undefined : codec.open(sealed);
+      const t = addr === undefined ? undefined : service.get(addr);
+      if (t !== undefined && backends.includes(t)) this.sticky = t;
+    }
+  }
+
+  /** Starts sending the prepared request. */
   start(): void {
     this.active = true;
     this.responded = false;
@@ -79,6 +105,7 @@ export class Exchange implements UpstreamUser {
     this.freshRetry = false;
     this.dialFailures = 0;
     this.target = null;
+    this.served = null;
     this.conn = null;
     this.dispatch(false);
   }
@@ -158,6 +185,7 @@ export class Exchange implements UpstreamUser {
   }
 
   private send(conn: UpstreamConnection): void {
+    this.served = this.target;
     if (this.noKeepAlive) conn.noReuse();
     conn.sendHead(this.head);
     this.down.requestReady(this);

@@ -12,8 +12,8 @@
  * DESIGN.md.
  */
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { normalizeHost } from '../core/host.js';
-import { isReplayableMethod } from '../core/request-id.js';
 import { ChunkedScanner, MALFORMED, NEED_MORE } from '../http1/chunked-scanner.js';
 import { parseRequestHead, RequestHead } from '../http1/request-head.js';
 import type { ResponseHead } from '../http1/response-head.js';
@@ -22,7 +22,8 @@ import type { ExchangeDownstream } from './exchange.js';
 import { cannedResponse, downstreamResponse, upstreamRequestHead } from './forward-headers.js';
 import type { ForwardInfo } from './forward-headers.js';
 import type { ClientConnectionLike, ProxyContext } from './proxy-context.js';
-import { cookieValue, STICKY_COOKIE } from './sticky-cookie.js';
+import { clientAddress, routingTarget } from './addresses.js';
+import { joinTunnel } from './tunnel.js';
 
 export interface ListenerInfo {
   /** The port requests arrive on (X-Forwarded-Port). */
@@ -70,6 +71,12 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
   private pausedForUpstream = false;
   private pausedForHold = false;
   private awaitingDrain = false;
+  /**
+   * TLS encrypts (copies) written bytes during `write()`, so a write never keeps
+   * a reference to the backend read buffer; on plain TCP a write the kernel did
+   * not take keeps it (see `UpstreamConnection.retain`).
+   */
+  private readonly writesCopy: boolean;
   // access log
   private status = 0;
   private host = '';
@@ -87,6 +94,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     const ip = clientIp ?? clientAddress(socket);
     this.fwd = { proto: listener.proto, port: String(listener.port), clientIp: ip, startMs: 0, newRequestId: () => ctx.newRequestId() };
     this.lastActive = ctx.now;
+    this.writesCopy = socket instanceof TLSSocket;
     ctx.connections.add(this);
     socket.setNoDelay?.(true);
     socket.on('data', this.onData);
@@ -231,20 +239,8 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     const built = upstreamRequestHead(req, src, this.fwd, upgrade, route.disable_keep_alives === true, route.domain.includes('*') ? host : route.domain);
     this.requestId = built.requestId;
     const ex = this.ex;
-    ex.route = route;
-    ex.backends = backends;
-    ex.head = built.head;
-    ex.headRequest = req.method === 'HEAD';
+    ex.prepare(route, service, backends, built.head, req.method, req.hasBody, req.cookie);
     ex.decodeBody = req.minor === 0;
-    ex.replayable = !req.hasBody && isReplayableMethod(req.method);
-    ex.noKeepAlive = route.disable_keep_alives === true;
-    ex.sticky = undefined;
-    if (route.sticky === true && req.cookie !== undefined && ctx.sticky !== undefined) {
-      const sealed = cookieValue(req.cookie, STICKY_COOKIE);
-      const addr = sealed === undefined ? undefined : ctx.sticky.open(sealed);
-      const t = addr === undefined ? undefined : service.get(addr);
-      if (t !== undefined && backends.includes(t)) ex.sticky = t;
-    }
 
     this.reqDone = !req.hasBody;
     this.resDone = false;
@@ -370,13 +366,13 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
       this.write(buf.subarray(start, end), false);
       this.socket.uncork();
     }
-    if (this.socket.writableLength > 0) ex.conn?.retain();
+    if (!this.writesCopy && this.socket.writableLength > 0) ex.conn?.retain();
   }
 
   data(ex: Exchange, buf: Buffer, start: number, end: number): void {
     this.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end), false);
     // The bytes live in the backend connection's read buffer: if the kernel did not take them all, keep it.
-    if (this.socket.writableLength > 0) ex.conn?.retain();
+    if (!this.writesCopy && this.socket.writableLength > 0) ex.conn?.retain();
   }
 
   end(_ex: Exchange): void {
@@ -415,29 +411,9 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     s.removeListener('data', this.onData);
     s.removeListener('end', this.onEnd);
     s.removeListener('drain', this.onDrain);
-    up.setNoDelay(true);
-    let closed = 0;
-    const onClosed = () => {
-      if (++closed === 2) ex.tunnelClosed();
-    };
-    up.on('error', () => s.destroy());
-    s.on('error', () => up.destroy());
-    up.on('close', () => {
-      s.destroy();
-      onClosed();
-    });
-    s.on('close', () => {
-      up.destroy();
-      onClosed();
-    });
-    s.pipe(up);
-    up.pipe(s);
-    if (this.pausedForHold || this.pausedForUpstream) {
-      this.pausedForHold = false;
-      this.pausedForUpstream = false;
-      s.resume();
-    }
-    up.resume();
+    this.pausedForHold = false;
+    this.pausedForUpstream = false;
+    joinTunnel(s, up, () => ex.tunnelClosed());
   }
 
   // ---- helpers ----
@@ -501,40 +477,23 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
   private logAccess(): void {
     const onAccess = this.ctx.onAccess;
     if (onAccess === undefined) return;
-    const t = this.ex.target ?? undefined;
-    const record: Parameters<typeof onAccess>[0] = {
-      method: this.req.method,
+    const r = this.req;
+    const t = this.ex.served;
+    onAccess({
+      method: r.method,
       host: this.host,
-      target: this.req.target,
+      target: r.target,
       status: this.status,
       clientIp: this.fwd.clientIp,
       durationMs: this.ctx.clock.monotonic() - this.startedAt,
       proto: this.listener.proto,
-    };
-    if (t !== undefined) {
-      record.backend = t.addr;
-      record.service = t.service;
-    }
-    if (this.requestId !== undefined) record.requestId = this.requestId;
-    onAccess(record);
+      ...(t !== null ? { backend: t.addr, service: t.service } : {}),
+      ...(this.requestId !== undefined ? { requestId: this.requestId } : {}),
+    });
   }
 }
 
 function detailFor(status: number, detail: string): string | undefined {
   // 503 keeps the original's exact body ("Service Unavailable\n"); 502/504 say what went wrong.
   return status === 503 ? undefined : detail;
-}
-
-/** The path of an absolute-form or asterisk-form request-target, for route matching. */
-function routingTarget(target: string): string {
-  if (target === '*') return '/';
-  const scheme = target.indexOf('://');
-  const slash = scheme === -1 ? -1 : target.indexOf('/', scheme + 3);
-  return slash === -1 ? '/' : target.slice(slash);
-}
-
-/** The client's IP without the IPv4-mapped prefix. */
-export function clientAddress(socket: Socket): string {
-  const a = socket.remoteAddress ?? '';
-  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }

@@ -9,7 +9,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from
 import { constants } from 'node:http2';
 import type { Socket } from 'node:net';
 import { normalizeHost } from '../core/host.js';
-import { isReplayableMethod, isValidRequestId } from '../core/request-id.js';
+import { isValidRequestId } from '../core/request-id.js';
 import type { ResponseHead } from '../http1/response-head.js';
 import { keptResponseLines } from '../http1/response-head.js';
 import { Exchange } from './exchange.js';
@@ -17,7 +17,6 @@ import type { ExchangeDownstream } from './exchange.js';
 import { statusText } from './forward-headers.js';
 import type { ListenerInfo } from './h1-connection.js';
 import type { ProxyContext } from './proxy-context.js';
-import { cookieValue, STICKY_COOKIE } from './sticky-cookie.js';
 
 /** Request headers not forwarded (hop-by-hop, or set by the router). */
 const SKIP = new Set([
@@ -100,20 +99,8 @@ class H2Stream implements ExchangeDownstream {
     head += '\r\n';
 
     const ex = this.ex;
-    ex.route = route;
-    ex.backends = backends;
-    ex.head = head;
-    ex.headRequest = method === 'HEAD';
+    ex.prepare(route, service, backends, head, method, hasBody, cookie);
     ex.decodeBody = true;
-    ex.replayable = !hasBody && isReplayableMethod(method);
-    ex.noKeepAlive = route.disable_keep_alives === true;
-    ex.sticky = undefined;
-    if (route.sticky === true && cookie !== undefined && this.ctx.sticky) {
-      const sealed = cookieValue(cookie, STICKY_COOKIE);
-      const addr = sealed === undefined ? undefined : this.ctx.sticky.open(sealed);
-      const t = addr === undefined ? undefined : service.get(addr);
-      if (t !== undefined && backends.includes(t)) ex.sticky = t;
-    }
     const s = this.stream;
     s.on('close', () => {
       if (this.ex.active) {
@@ -162,7 +149,7 @@ class H2Stream implements ExchangeDownstream {
   private log(): void {
     const onAccess = this.ctx.onAccess;
     if (onAccess === undefined) return;
-    const t = this.ex.target;
+    const t = this.ex.served;
     onAccess({
       method: String(this.headers[':method'] ?? ''), host: this.host, target: String(this.headers[':path'] ?? ''), status: this.status,
       clientIp: this.clientIp, durationMs: this.ctx.clock.monotonic() - this.startedAt, proto: 'h2',

@@ -86,6 +86,7 @@ export class ActionRunner {
   private readonly starts = new Map<string, Promise<void>>();
   private readonly stops = new Map<string, Promise<void>>();
   private readonly killed = new Set<string>();
+  private readonly startHosts = new Map<string, string>();
   private readonly logger: Logger;
   private readonly slots: StartSlots;
   /** Jobs holding a start slot on their host, with the timer that frees it at the latest. */
@@ -124,9 +125,23 @@ export class ActionRunner {
   }
 
   start(rec: JobRecord): void {
-    if (this.starts.has(rec.id) || rec.hostId === undefined) return;
-    const p = this.runStart(rec, rec.hostId, this.o.leadership()).finally(() => this.starts.delete(rec.id));
+    const hostId = rec.hostId;
+    if (hostId === undefined) return;
+    const prev = this.starts.get(rec.id);
+    if (prev && this.startHosts.get(rec.id) === hostId) return;
+    const signal = this.o.leadership();
+    // A start still running for another host gives up at its next check; this one follows it.
+    const p = (async () => {
+      await prev;
+      await this.runStart(rec, hostId, signal);
+    })().finally(() => {
+      if (this.starts.get(rec.id) === p) {
+        this.starts.delete(rec.id);
+        this.startHosts.delete(rec.id);
+      }
+    });
     this.starts.set(rec.id, p);
+    this.startHosts.set(rec.id, hostId);
   }
 
   stop(rec: JobRecord): void {

@@ -127,7 +127,8 @@ describe('Scheduler (fakes, ManualClock)', () => {
     await settle(() => host.active().length === 0, 'all stopped');
     await t.advance(1_000);
     expect(host.added).toHaveLength(2);
-    expect(t.controller.jobs.get(oneOff.slice(-36))?.state).toBe('down');
+    expect(s.table.get(oneOff.slice(-36))?.state).toBe('down');
+    expect(t.controller.jobs.has(oneOff.slice(-36))).toBe(false);
   });
 
   it('replaces the jobs of a host after 10 failed status checks, not before', async () => {

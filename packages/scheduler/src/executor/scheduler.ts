@@ -268,7 +268,7 @@ export class Scheduler {
 
   private changed(job: JobRecord, prev: JobRecord['state'] | undefined): void {
     this.runner.jobChanged(job);
-    if (this.isLeader && job.app !== '') this.persister.enqueue(jobWriteOf(job));
+    if (this.isLeader && owned(job)) this.persister.enqueue(jobWriteOf(job));
     if (job.state === 'down' && prev !== undefined && prev !== 'down') this.jobDown(job, prev);
     if (prev !== job.state) this.kick();
   }
@@ -335,7 +335,7 @@ export class Scheduler {
     }
     if (signal.aborted || this.roleValue !== 'syncing') return;
     this.roleValue = 'leader';
-    for (const job of this.table.all()) if (job.app !== '') this.persister.enqueue(jobWriteOf(job));
+    for (const job of this.table.all()) if (owned(job)) this.persister.enqueue(jobWriteOf(job));
     log.info({ jobs: this.table.size, hosts: this.hosts.all().length }, 'leading');
     this.kick();
   }
@@ -345,7 +345,7 @@ export class Scheduler {
     // Down jobs that were written (or cannot be) are forgotten.
     for (const job of [...this.table.all()]) {
       if (job.state !== 'down') continue;
-      if (!this.isLeader || job.app === '' || this.persister.written(job.id)?.state === 'down') {
+      if (!this.isLeader || !owned(job) || this.persister.written(job.id)?.state === 'down') {
         this.table.delete(job.id);
         this.persister.forget(job.id);
       }
@@ -353,6 +353,15 @@ export class Scheduler {
     this.formations.prune((app, release) => this.jobsOf(app).some((j) => j.release === release && j.state !== 'down'));
     this.kick();
   }
+}
+
+/**
+ * The jobs whose states this scheduler writes: formation jobs. One-off jobs
+ * only count on their hosts; whoever started them (the controller's
+ * `POST /apps/:app/jobs`) records their states.
+ */
+function owned(job: JobRecord): boolean {
+  return !job.oneOff && job.app !== '';
 }
 
 function recordOf(v: ReturnType<typeof toView>): Omit<JobRecord, 'stopRequested' | 'lost' | 'oneOff'> {
