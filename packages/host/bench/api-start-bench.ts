@@ -134,14 +134,15 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     const concBareWall = performance.now() - b0;
     await Promise.all(concBare.map((b) => b.stop()));
 
-    // The daemon's RSS with `idle` sleeping jobs (started in batches under the concurrency limit).
+    // The daemon's RSS with no job, then with `idle` sleeping jobs (started in batches under the concurrency limit).
+    const rssNoJobsKb = rssKbOf(daemon.pid!);
     const idle: string[] = [];
     while (idle.length < o.idle) idle.push(...(await Promise.all(Array.from({ length: Math.min(32, o.idle - idle.length) }, () => ours()))).map((x) => x.id));
     await new Promise((r) => setTimeout(r, 2_000));
-    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+    const rssKb = rssKbOf(daemon.pid!);
     const conmonRssKb = averageRssKb(idle.map((id) => Number(readFileSync(join(state, 'containers', id, 'conmon.pid'), 'utf8').trim())));
     await stop(idle);
-    const idleRssAfterKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))?.[1] ?? Number.NaN);
+    const idleRssAfterKb = rssKbOf(daemon.pid!);
 
     return {
       figures: {
@@ -150,6 +151,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
         api_conc_wall_ms: r1(concWall),
         api_conc_p50_ms: r1(pct(conc.map((c) => c.ms), 50)),
         api_conc_p99_ms: r1(pct(conc.map((c) => c.ms), 99)),
+        daemon_rss_no_jobs_mb: r1(rssNoJobsKb / 1024),
         [`daemon_rss_${o.idle}_idle_jobs_mb`]: r1(rssKb / 1024),
         daemon_rss_after_stop_mb: r1(idleRssAfterKb / 1024),
         conmon_rss_per_job_mb: r1(conmonRssKb / 1024),
@@ -165,21 +167,26 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
   } finally {
     events?.close();
     await client.close();
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM'); // --stop-jobs-on-exit: whatever still runs is stopped
+      await exited;
+    }
     bare.removeAll();
     await unmountRootfs({ scratch: join(o.dir, 'bare', 'scratch'), rootfs: join(o.dir, 'bare', 'rootfs') }).catch(() => {});
   }
 }
 
+function rssKbOf(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** Average VmRSS (KiB) of the given processes. */
 function averageRssKb(pids: number[]): number {
-  const kbs = pids.map((pid) => {
-    try {
-      return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      return 0;
-    }
-  });
+  const kbs = pids.map(rssKbOf);
   return kbs.length > 0 ? kbs.reduce((a, b) => a + b, 0) / kbs.length : Number.NaN;
 }

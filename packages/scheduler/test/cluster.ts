@@ -54,7 +54,7 @@ export interface TestScheduler {
 
 export interface ClusterOptions {
   hosts: number;
-  /** Every host's capacity. Default 8 GiB, 8000 milli-CPU. */
+  /** Every host's capacity (reported in its `/host/status`). Default 8 GiB, 8000 milli-CPU. */
   capacity?: ResourceAmount;
   tuning?: SchedulerTuning;
   /** discoverd instance TTL. Default 10 000 ms (heartbeats come every 3–5 s). */
@@ -125,6 +125,7 @@ export class TestCluster {
       discovery,
       keepAliveMs: 1_000,
       jobs: { stopGraceMs: 3_000, maxConcurrentStarts: this.options.maxConcurrentStarts ?? 16 },
+      capacity: this.options.capacity ?? { memory: 8 * GiB, cpu: 8000 },
       logger: testLogger(id),
     });
     let killed = false;
@@ -151,14 +152,12 @@ export class TestCluster {
     const http = await serve((req) => holder.fetch?.(req) ?? new Response('starting', { status: 503 }), { host: '127.0.0.1', port: 0, graceMs: 200 });
     const name = `sched${this.schedulers.length + 1}`;
     const discovery = new DiscoveryClient({ servers: [this.discoverd.url] });
-    const capacity = this.options.capacity ?? { memory: 8 * GiB, cpu: 8000 };
     const scheduler = new Scheduler({
       controller: this.client,
       discovery,
       connectHost: (h): SchedulerHost => new HostClient({ url: `http://${h.addr}`, id: h.id, timeoutMs: 5_000, retries: 0 }),
       advertiseAddr: `127.0.0.1:${http.port}`,
       name,
-      defaultHostCapacity: capacity,
       tuning: { jobSyncMs: 5_000, formationSyncMs: 10_000, maxStartsPerHost: this.options.maxConcurrentStarts ?? 16, ...this.options.tuning, ...tuning },
       logger: this.options.logger ?? testLogger(name),
     });

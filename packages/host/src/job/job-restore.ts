@@ -75,6 +75,8 @@ async function rehold(entry: JobEntry, ctx: RestoreContext): Promise<void> {
 
 async function reattach(entry: JobEntry, ctx: RestoreContext, result: RestoreResult): Promise<void> {
   const log = ctx.logger.child({ jobId: entry.id });
+  // Before anything else: a job that exited meanwhile or is gone is cleaned up, which releases this hold
+  // (and so unmounts a layer the previous daemon left mounted for it).
   await rehold(entry, ctx);
   let handle;
   try {

@@ -18,7 +18,7 @@ export interface DeployRunnerOptions {
   controller: DeployController;
   writer: DeploymentStatusWriter;
   /** The scheduler: its jobs, its host count and its leadership. */
-  scheduler: DeployJobSource & { readonly isLeader: boolean; onLeadership(fn: (leader: boolean) => void): () => void };
+  scheduler: DeployJobSource & { readonly role: string; onLeadership(fn: (leader: boolean) => void): () => void };
   /** Poll period for unfinished deployments. Default 5 000 ms (the original worker's). */
   pollMs?: number;
   clock?: Clock;
@@ -56,7 +56,7 @@ export class DeployRunner {
 
   start(): void {
     this.unsubscribe = this.o.scheduler.onLeadership((leader) => (leader ? this.activate() : this.deactivate()));
-    if (this.o.scheduler.isLeader) this.activate();
+    if (this.o.scheduler.role === 'leader') this.activate();
   }
 
   async close(): Promise<void> {

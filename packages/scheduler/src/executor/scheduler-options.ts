@@ -45,11 +45,15 @@ export interface SchedulerOptions {
   /** A name for logs and `/debug/state`. Default `advertiseAddr` or `scheduler`. */
   name?: string;
   /**
-   * A host's capacity when its status reports none (hosts do not report one
-   * yet). Default {@link defaultHostCapacity}.
+   * Overrides a host's capacity (return undefined to keep what the host
+   * reports). Default: none.
    */
   hostCapacity?: (hostId: string) => ResourceAmount | undefined;
-  /** The capacity of hosts that report none and have no `hostCapacity`. Default this machine's memory and CPUs. */
+  /**
+   * The capacity of hosts whose status reports none (`resources.memory.limit`,
+   * `resources.cpu.limit`; the original's hosts do not). Default this
+   * machine's memory and CPUs.
+   */
   defaultHostCapacity?: ResourceAmount;
   tuning?: SchedulerTuning;
   clock?: Clock;
@@ -62,13 +66,15 @@ export function machineCapacity(): ResourceAmount {
   return { memory: totalmem(), cpu: Math.max(1, cpus().length) * 1000 };
 }
 
-/** The capacity a host's status reports (when it does), else the configured one. */
+/** A host's capacity: the override, else what its status reports, else the default. */
 export function capacityResolver(o: SchedulerOptions): (hostId: string, status: WireHostStatus | undefined) => ResourceAmount {
   const fallback = o.defaultHostCapacity ?? machineCapacity();
+  const ok = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
   return (hostId, status) => {
-    const c = status?.capacity;
-    const ok = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n >= 0;
-    const configured = o.hostCapacity?.(hostId) ?? fallback;
-    return { memory: ok(c?.memory) ? c.memory : configured.memory, cpu: ok(c?.cpu) ? c.cpu : configured.cpu };
+    const override = o.hostCapacity?.(hostId);
+    if (override) return override;
+    const memory = status?.resources?.memory?.limit;
+    const cpu = status?.resources?.cpu?.limit;
+    return { memory: ok(memory) ? memory : fallback.memory, cpu: ok(cpu) ? cpu : fallback.cpu };
   };
 }

@@ -178,7 +178,7 @@ export class Scheduler {
     return this.roleValue;
   }
 
-  /** Elected (or alone): this scheduler's writes count. */
+  /** Elected (or alone; `syncing` included): this scheduler's writes count. */
   get isLeader(): boolean {
     return this.roleValue !== 'follower';
   }
@@ -209,7 +209,7 @@ export class Scheduler {
     this.logger.info({ event: 'scheduler_stopped' }, 'scheduler stopped');
   }
 
-  /** Called with true/false when this scheduler starts/stops leading. */
+  /** Called with true once this scheduler leads (after its takeover), with false when it stops. */
   onLeadership(fn: (leader: boolean) => void): () => void {
     this.leaderListeners.add(fn);
     return () => this.leaderListeners.delete(fn);
@@ -307,15 +307,15 @@ export class Scheduler {
     this.leadership = new AbortController();
     // Every start, stop and retry wait of this term listens to it.
     setMaxListeners(0, this.leadership.signal);
-    for (const fn of this.leaderListeners) fn(true);
     void this.takeover(this.leadership.signal);
   }
 
   private becomeFollower(): void {
     if (this.roleValue === 'follower') return;
+    const led = this.roleValue === 'leader';
     this.roleValue = 'follower';
     this.leadership.abort();
-    for (const fn of this.leaderListeners) fn(false);
+    if (led) for (const fn of this.leaderListeners) fn(false);
   }
 
   private async takeover(signal: AbortSignal): Promise<void> {
@@ -337,6 +337,7 @@ export class Scheduler {
     this.roleValue = 'leader';
     for (const job of this.table.all()) if (owned(job)) this.persister.enqueue(jobWriteOf(job));
     log.info({ jobs: this.table.size, hosts: this.hosts.all().length }, 'leading');
+    for (const fn of this.leaderListeners) fn(true);
     this.kick();
   }
 

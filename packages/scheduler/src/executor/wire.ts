@@ -167,11 +167,15 @@ export interface WireHostEvent {
   job: WireActiveJob;
 }
 
-/** `GET /host/status`; `capacity` is what a host may report (not every host does). */
+/**
+ * `GET /host/status`. `resources` (flynn-ts hosts, not the original's) is
+ * the host's capacity (`limit`: bytes, milli-CPUs) and what its active jobs
+ * requested.
+ */
 export interface WireHostStatus {
   id: string;
   tags?: StringMap;
-  capacity?: { memory?: number; cpu?: number };
+  resources?: { memory?: { limit?: number; requested?: number }; cpu?: { limit?: number; requested?: number } };
 }
 
 /** A router's route (`GET /routes` of the router API). */
