@@ -115,23 +115,38 @@ export async function startDiscoverd(o: DiscoverdOptions): Promise<Discoverd> {
       view = new RoleDnsView(node, { makeClient, logger });
       const recursors = o.recursors ?? [];
       if ((o.dnsWorkers ?? 0) > 0) {
-        workers = await DnsWorkerPool.start({
-          workers: o.dnsWorkers!,
-          udpAddr: o.dnsAddr,
-          apiUrl: url,
-          recursors,
-          logLevel: o.logLevel ?? 'info',
-          logFields: { app: 'discoverd' },
-          logger,
-          clock,
-          random,
-        });
-        const udp = workers.udpAddress;
-        dns = new DnsServer({ view, udpAddr: false, tcpAddr: joinHostPort(udp.address, udp.port), recursors, clock, random, logger });
+        // With port 0 the workers pick a free UDP port and TCP must take the
+        // same number, which another process may hold: pick again a few times.
+        const anyPort = /:0$/.test(o.dnsAddr);
+        for (let attempt = 1; ; attempt++) {
+          workers = await DnsWorkerPool.start({
+            workers: o.dnsWorkers!,
+            udpAddr: o.dnsAddr,
+            apiUrl: url,
+            recursors,
+            logLevel: o.logLevel ?? 'info',
+            logFields: { app: 'discoverd' },
+            logger,
+            clock,
+            random,
+          });
+          const udp = workers.udpAddress;
+          dns = new DnsServer({ view, udpAddr: false, tcpAddr: joinHostPort(udp.address, udp.port), recursors, clock, random, logger });
+          try {
+            await dns.start();
+            break;
+          } catch (err) {
+            await dns.close().catch(() => {});
+            await workers.close();
+            dns = undefined;
+            workers = undefined;
+            if (!anyPort || attempt >= 5 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+          }
+        }
       } else {
         dns = new DnsServer({ view, udpAddr: o.dnsAddr, recursors, clock, random, logger });
+        await dns.start();
       }
-      await dns.start();
     }
   } catch (err) {
     await dns?.close();

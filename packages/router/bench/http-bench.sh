@@ -7,9 +7,9 @@
 # "Configured equivalently": nginx and HAProxy also set X-Forwarded-For/-Proto/-Port, X-Request-Start and X-Request-Id,
 # which the router adds to every request (the backend pays for parsing them in every setup but "direct").
 # Ends with one JSON line: {"bench":"router-http","figures":{...},"peers":{...},"ratios":{...}}.
+ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
+RESULTS_DIR="${RESULTS_DIR:-$ROOT/.flynn/bench}"   # (lib.sh would default to a folder inside the package)
 . "$(dirname "$0")/lib.sh"
-ROOT="$(cd "$PERF_DIR/../../.." && pwd)"
-RESULTS_DIR="${RESULTS_DIR:-$ROOT/.flynn/bench}"
 ROUTER_CMD="${ROUTER_CMD:-node --conditions=@flynn-ts/source --import tsx $ROOT/daemons/router/src/main.ts}"
 WORKERS_N="${WORKERS_N:-$(nproc)}"
 LAYOUTS="${LAYOUTS:-1 n}"

@@ -6,6 +6,7 @@
  * stream as an async iterator, logs as one, and `attach` opens a
  * `flynn-attach/0` session.
  */
+import { FlynnError } from '@flynn-ts/core';
 import type { Clock, Logger, Random } from '@flynn-ts/core';
 import type { JsonClientOptions } from '@flynn-ts/core/http';
 import { httpErrorFrom, joinUrl, JsonClient, sseStream } from '@flynn-ts/core/http';
@@ -93,11 +94,40 @@ export class HostClient {
 
   /**
    * Starts a job (the host answers at once; watch events or poll for the
-   * status). Not re-sent after a broken connection (that could start it
-   * twice): a 409 means the id is taken. 429s are retried.
+   * status). 429s are retried. When the connection broke (or timed out)
+   * after the request went out, the host may or may not have the job: the
+   * client then looks it up and sends it again only when the host does not
+   * have it (job ids are the caller's, so a job with that id is this one), so
+   * a job is never started twice. A 409 otherwise means the id is taken.
    */
   async addJob(job: Job): Promise<void> {
-    await this.json.put(`/host/jobs/${enc(job.id)}`, job, { idempotent: false });
+    const path = `/host/jobs/${enc(job.id)}`;
+    try {
+      await this.json.put(path, job, { idempotent: false });
+    } catch (err) {
+      if (!outcomeUnknown(err)) throw err;
+      const known = await this.hasJob(job.id).catch(() => undefined);
+      if (known === undefined) throw err; // the host is not reachable: the first error says why
+      if (known) return;
+      try {
+        await this.json.put(path, job, { idempotent: false });
+      } catch (again) {
+        // The first request was still being handled when we looked: it is there now.
+        if (FlynnError.is(again) && again.status === 409 && (await this.hasJob(job.id))) return;
+        throw again;
+      }
+    }
+  }
+
+  /** Whether the host knows the job (a 404 is false; other failures throw). */
+  private async hasJob(id: string): Promise<boolean> {
+    try {
+      await this.json.get(`/host/jobs/${enc(id)}`);
+      return true;
+    } catch (err) {
+      if (FlynnError.is(err) && err.status === 404) return false;
+      throw err;
+    }
   }
 
   /** SIGTERM, SIGKILL after the host's grace period. */
@@ -211,4 +241,9 @@ export class HostClient {
   close(): Promise<void> {
     return this.json.close();
   }
+}
+
+/** A request that may have reached the host though no answer came: a broken connection or a timeout. */
+function outcomeUnknown(err: unknown): boolean {
+  return FlynnError.is(err) && (err.code === 'FLYNN_HTTP_CONNECTION' || err.code === 'FLYNN_CORE_TIMEOUT');
 }

@@ -89,7 +89,8 @@ export class LayerImageStore implements ImageStore {
   async prepare(mountspecs: MountSpec[]): Promise<PreparedImage> {
     if (!Array.isArray(mountspecs) || mountspecs.length === 0) throw new ImageError('FLYNN_HOST_IMAGE_INVALID', 'a job needs at least one mountspec (image layer)');
     const refs = mountspecs.map((s, i) => checked(s, i));
-    await Promise.all(refs.map((r) => this.ensure(r)));
+    // A layer mounted for another job (or lingering) is verified and cached already.
+    await Promise.all(refs.filter((r) => !this.refs.has(r.hash) && !this.lingering.has(r.hash)).map((r) => this.ensure(r)));
     const held: string[] = [];
     try {
       for (const r of refs) {

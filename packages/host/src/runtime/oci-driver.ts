@@ -81,6 +81,8 @@ export class OciDriver implements RuntimeDriver {
   private readonly logger: Logger;
   private readonly pollMs: number;
   private envPromise: Promise<DriverEnv> | undefined;
+  /** Commands found in images (layers are immutable, so a hit stays true): skips the lookup on the next start. */
+  private readonly found = new Set<string>();
 
   constructor(private readonly options: OciDriverOptions = {}) {
     this.logger = options.logger ?? noopLogger;
@@ -216,8 +218,13 @@ export class OciDriver implements RuntimeDriver {
   /** Refuse a job whose command is not in its image (with tini as PID 1 the runtime could not tell). */
   private async checkCommand(spec: ContainerSpec): Promise<void> {
     const cwd = spec.workingDir ?? '/';
-    const found = await findCommandInRoot('/', spec.args[0]!, spec.env.PATH ?? DEFAULT_PATH, cwd, layeredLookupFs(spec.lowerDirs!));
+    const path = spec.env.PATH ?? DEFAULT_PATH;
+    const key = JSON.stringify([spec.lowerDirs, spec.args[0], path, cwd]);
+    if (this.found.has(key)) return;
+    const found = await findCommandInRoot('/', spec.args[0]!, path, cwd, layeredLookupFs(spec.lowerDirs!));
     if (found === undefined) throw new RuntimeError('FLYNN_HOST_RUNTIME_EXEC_NOT_FOUND', `${spec.args[0]}: executable not found in the container`);
+    if (this.found.size >= 1024) this.found.clear();
+    this.found.add(key);
   }
 
   private env(): Promise<DriverEnv> {
