@@ -31,6 +31,10 @@ export interface RouterDaemonConfig {
   workers: number;
   clusterScheduling?: 'rr' | 'none';
   routesFile?: string;
+  /** `CONTROLLER_KEY`: follow the controller's routes (reference §7.2) with this key. */
+  controllerKey?: string;
+  /** `CONTROLLER_URL` (comma list); empty → the `controller` instances in discovery. */
+  controllerUrls: string[];
   /** discoverd URLs (`--discoverd` or `DISCOVERD`). */
   discoverd: string[];
   /** Address registered in discovery (`EXTERNAL_IP`, else `LISTEN_IP`, else 127.0.0.1). */
@@ -58,6 +62,7 @@ export const USAGE = `usage: flynn-router [flags]
   -routes-file FILE     JSON routes (and optional static backends), watched for changes
   -discoverd URLS       discoverd servers for backends and registration (else $DISCOVERD)
   -access-log           log every request as a JSON line
+  (env CONTROLLER_KEY [+ CONTROLLER_URL, else the controller found in discovery]: routes follow the controller)
   -max-body-bytes N     largest request body (0 = no limit)
   -shutdown-grace DUR   how long SIGTERM lets requests finish (10s)
   -log-level LEVEL      debug, info, warn or error (info; DEBUG=1 → debug)
@@ -140,6 +145,7 @@ export function parseCommandLine(argv: readonly string[], env: Env = {}, cpus = 
     proxyProtocol: env.PROXY_PROTOCOL === 'true',
     legacyTls: env.LEGACY_TLS === 'true',
     workers: workers(values.get('workers') ?? '1', cpus),
+    controllerUrls: list(env.CONTROLLER_URL),
     discoverd: list(values.get('discoverd') ?? env.DISCOVERD).map((u) => (u.includes('://') ? u : `http://${u}`)),
     externalIp: env.EXTERNAL_IP || env.LISTEN_IP || '127.0.0.1',
     accessLog: bools.has('access-log'),
@@ -163,6 +169,7 @@ export function parseCommandLine(argv: readonly string[], env: Env = {}, cpus = 
     if (key.length !== 32) throw new ConfigError(`decoded ${key.length} bytes from COOKIE_KEY, expected 32`);
     config.cookieKey = key;
   }
+  if (env.CONTROLLER_KEY) config.controllerKey = env.CONTROLLER_KEY;
   if (env.ERROR_503_PAGE_URL) config.error503PageUrl = env.ERROR_503_PAGE_URL;
   const routesFile = values.get('routes-file');
   if (routesFile) config.routesFile = routesFile;

@@ -7,7 +7,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { FlynnError } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
+import { ControllerClient, controllerRouteSource, discoveredUrls } from '@flynn-ts/controller';
 import { serve } from '@flynn-ts/core/http';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import type { Heartbeater } from '@flynn-ts/discovery';
@@ -25,15 +27,25 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
+/** Routes from the controller (reference §7.2): list, then follow route events. */
+function controllerSource(c: RouterDaemonConfig, key: string, discovery: DiscoveryClient | undefined, logger: Logger) {
+  if (c.controllerUrls.length === 0 && !discovery) throw new FlynnError('FLYNN_ROUTER_CONFIG', 'CONTROLLER_KEY needs CONTROLLER_URL or discoverd to find the controller');
+  const discovered = c.controllerUrls.length === 0 && discovery ? discoveredUrls(discovery, 'controller', logger) : undefined;
+  const client = new ControllerClient({ urls: discovered ? () => discovered.urls() : c.controllerUrls, key, logger });
+  logger.info({ event: 'route_source', source: 'controller', urls: c.controllerUrls.length > 0 ? c.controllerUrls : 'discovery' }, 'routes follow the controller');
+  return { source: controllerRouteSource(client, { logger }), close: () => discovered?.close() };
+}
+
 export async function startRouterDaemon(c: RouterDaemonConfig, logger: Logger): Promise<RunningRouter> {
   const tls = await loadTls(c);
   const cookieKey = c.cookieKey ?? generatedKey(logger);
   const error503Page = c.error503PageUrl ? await fetchPage(c.error503PageUrl, logger) : undefined;
   const file = c.routesFile ? new FileRouteSource(c.routesFile, { logger }) : undefined;
   if (file) await file.load().catch((err: unknown) => logger.error({ event: 'routes_file_unreadable', path: c.routesFile, err }, 'cannot read routes file'));
-  const source: RouteSource = file ?? new MemoryRouteSource([]);
-  if (!file) logger.warn({ event: 'no_route_source' }, 'no -routes-file: starting without routes');
   const discovery = c.discoverd.length > 0 ? new DiscoveryClient({ servers: c.discoverd, logger, externalIp: c.externalIp }) : undefined;
+  const controller = c.controllerKey ? controllerSource(c, c.controllerKey, discovery, logger) : undefined;
+  const source: RouteSource = controller?.source ?? file ?? new MemoryRouteSource([]);
+  if (!file && !controller) logger.warn({ event: 'no_route_source' }, 'no -routes-file and no CONTROLLER_KEY: starting without routes');
   const backends: BackendSource = discovery ? discoveryBackends(discovery) : (file ?? staticBackends({}));
   const [httpDefault, ...httpExtra] = c.httpPorts;
   const [httpsDefault, ...httpsExtra] = c.httpsPorts;
@@ -97,6 +109,7 @@ export async function startRouterDaemon(c: RouterDaemonConfig, logger: Logger): 
       await Promise.allSettled(registrations.map((r) => r.close()));
       await stop();
       file?.close();
+      controller?.close();
       await discovery?.close();
     },
   };

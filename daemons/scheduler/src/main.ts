@@ -17,14 +17,13 @@ import { jsonLogger } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
-import { ControllerClient } from '@flynn-ts/controller';
+import { ControllerClient, discoveredUrls } from '@flynn-ts/controller';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import { HostClient } from '@flynn-ts/host';
 import { createSchedulerApi, DeployRunner, machineCapacity, Scheduler } from '@flynn-ts/scheduler';
 import type { SchedulerController, DeployController, SchedulerHost } from '@flynn-ts/scheduler';
 import { ConfigError, parseEnv } from './config.js';
 import type { SchedulerDaemonConfig } from './config.js';
-import { discoveredUrls } from './controller-urls.js';
 import { databaseDeploymentWriter } from './deployment-writer.js';
 
 export { parseEnv, ConfigError, bytes } from './config.js';

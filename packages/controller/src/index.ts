@@ -140,5 +140,7 @@ export type {
   ScaleRequestInput,
 } from './client/controller-client.js';
 export type { ControllerEventStream, FormationStreamItem, MappedStream } from './client/event-stream.js';
+export { discoveredUrls } from './client/discovered-urls.js';
+export type { DiscoveredUrls } from './client/discovered-urls.js';
 export { controllerRouteSource, sortRoutesForApply } from './router/controller-route-source.js';
 export type { ControllerRouteSource, ControllerRouteSourceOptions, RouteSourceEvent, RouteSourceSubscribeOptions } from './router/controller-route-source.js';
