@@ -116,6 +116,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
 
     const seqOurs: number[] = [];
     const seqBare: number[] = [];
+    const cpu0 = cpuMsOf(daemon.pid!);
     for (let i = 0; i < o.jobs; i++) {
       const a = await ours();
       seqOurs.push(a.ms);
@@ -124,6 +125,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
       seqBare.push(b.ms);
       await b.stop();
     }
+    const daemonCpuPerJob = (cpuMsOf(daemon.pid!) - cpu0) / Math.max(1, o.jobs);
 
     const t0 = performance.now();
     const conc = await Promise.all(Array.from({ length: o.concurrent }, () => ours()));
@@ -151,6 +153,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
         api_conc_wall_ms: r1(concWall),
         api_conc_p50_ms: r1(pct(conc.map((c) => c.ms), 50)),
         api_conc_p99_ms: r1(pct(conc.map((c) => c.ms), 99)),
+        daemon_cpu_ms_per_job: r1(daemonCpuPerJob),
         daemon_rss_no_jobs_mb: r1(rssNoJobsKb / 1024),
         [`daemon_rss_${o.idle}_idle_jobs_mb`]: r1(rssKb / 1024),
         daemon_rss_after_stop_mb: r1(idleRssAfterKb / 1024),
@@ -175,6 +178,12 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     bare.removeAll();
     await unmountRootfs({ scratch: join(o.dir, 'bare', 'scratch'), rootfs: join(o.dir, 'bare', 'rootfs') }).catch(() => {});
   }
+}
+
+/** CPU time (user + system, ms) a process used so far. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
 }
 
 function rssKbOf(pid: number): number {

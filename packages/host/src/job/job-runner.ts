@@ -15,9 +15,7 @@ import { isTerminal } from './core/job-state.js';
 import { containerLimits, tempDiskBytes, withResourceDefaults } from './core/resources.js';
 import { errorMessage, VolumeNotFoundError } from './errors.js';
 import { startLogPump } from './log-pump.js';
-import type { StartToken } from './start-limiter.js';
-import { StartLimiter } from './start-limiter.js';
-const launchLimiter = new StartLimiter(Number(process.env.LAUNCH_LIMIT ?? 1000));
+import type { StartLimiter, StartToken } from './start-limiter.js';
 import type { JobEntry, JobTable } from './job-table.js';
 
 export const SIGTERM = 15;
@@ -93,13 +91,7 @@ export class JobRunner {
       }
       const spec = await this.prepare(entry, recorded);
       await recorded;
-      const lt = await launchLimiter.acquire();
-      let handle;
-      try {
-        handle = await this.d.driver.start(spec);
-      } finally {
-        lt.release();
-      }
+      const handle = await this.d.driver.start(spec);
       this.onStarted(entry, handle);
       await this.d.table.persist(entry);
       log.info({ event: 'job_started', pid: handle.pid }, 'job running');
