@@ -37,6 +37,10 @@ export async function runFlynnHost(argv: readonly string[], io: CliIo): Promise<
     return command === undefined ? 2 : 0;
   }
   if (command === 'daemon') return daemon(rest, io);
+  if (command === 'bootstrap') {
+    const { bootstrapCommand } = await import('@flynn-ts/bootstrap');
+    return bootstrapCommand(rest, { out: io.out, err: io.err, env: io.env, stdoutIsTty: process.stdout.isTTY === true });
+  }
   const fn = COMMANDS[command];
   if (!fn) {
     io.err(`flynn-host: unknown command ${JSON.stringify(command)}\n\n${USAGE}\n`);

@@ -4,6 +4,7 @@ export const USAGE = `usage: flynn-host <command> [options]
 
 commands:
   daemon     run the host daemon
+  bootstrap  bootstrap a cluster from a manifest (flynn-host bootstrap --help)
   ps         list jobs (-a all, -q ids only)
   inspect    show a job
   log        show a job's log (-f follow, --lines N)

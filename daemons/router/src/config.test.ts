@@ -34,7 +34,7 @@ describe('parseCommandLine', () => {
     for (const [argv, env, msg] of [
       [['-http-port', 'x'], {}, /http-port/],
       [['-nope'], {}, /not defined/],
-      [['-workers', '0'], {}, /workers/],
+      [['-workers', '300'], {}, /workers/],
       [['-tls-cert', 'a'], {}, /together/],
       [[], { COOKIE_KEY: 'c2hvcnQ=' }, /expected 32/],
       [[], { DEFAULT_HTTPS_PORT: '0' }, /cannot disable HTTPS/],

@@ -28,6 +28,7 @@ export interface RouterDaemonConfig {
   proxyProtocol: boolean;
   legacyTls: boolean;
   error503PageUrl?: string;
+  /** Data-plane worker processes; 0 = everything in this process. */
   workers: number;
   clusterScheduling?: 'rr' | 'none';
   routesFile?: string;
@@ -57,7 +58,8 @@ export const USAGE = `usage: flynn-router [flags]
   -tcp-range-end N      last port of the TCP route range (3500)
   -tls-cert FILE        default TLS certificate, PEM (else $TLSCERT)
   -tls-key FILE         its private key, PEM (else $TLSKEY)
-  -workers N            worker processes sharing the listeners (1; "auto" = one per CPU)
+  -workers N            data-plane processes sharing the listeners (1; "auto" = one per CPU;
+                        0 = proxy in this process too, no workers)
   -cluster-scheduling S rr or none (how workers share connections; default node's)
   -routes-file FILE     JSON routes (and optional static backends), watched for changes
   -discoverd URLS       discoverd servers for backends and registration (else $DISCOVERD)
@@ -191,7 +193,7 @@ function count(text: string, what: string): number {
 function workers(text: string, cpus: number): number {
   if (text === 'auto') return Math.max(1, cpus);
   const n = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 1 && n <= 256)) throw new ConfigError(`invalid -workers ${JSON.stringify(text)}: want 1–256 or auto`);
+  if (!(n >= 0 && n <= 256)) throw new ConfigError(`invalid -workers ${JSON.stringify(text)}: want 0–256 or auto`);
   return n;
 }
 

@@ -7,8 +7,9 @@
  * Parses the command line (./config.ts), starts the router (./start-router.ts),
  * logs JSON lines to stderr and stops gracefully on SIGTERM/SIGINT: leaves
  * discovery, stops accepting, lets requests in flight finish (up to
- * -shutdown-grace), exits 0. With -workers N > 1 this process is the cluster
- * primary and the same program runs as each worker.
+ * -shutdown-grace), exits 0. This process is the cluster primary (routes,
+ * discovery, API); the same program runs as each of the -workers N data-plane
+ * processes. -workers 0 runs everything in this one process.
  */
 import cluster from 'node:cluster';
 import { realpathSync } from 'node:fs';
@@ -17,7 +18,6 @@ import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '@flynn-ts/core';
 import { runClusterWorker } from '@flynn-ts/router';
 import { ConfigError, parseCommandLine } from './config.js';
-import { startRouterDaemon } from './start-router.js';
 
 export { parseCommandLine, ConfigError, USAGE } from './config.js';
 export type { RouterDaemonConfig, ParsedCommandLine } from './config.js';
@@ -46,6 +46,8 @@ export async function runRouter(argv: readonly string[], env: Readonly<Record<st
   const logger = jsonLogger({ level: config.logLevel, fields: { app: 'router' } });
   let router;
   try {
+    // Loaded here, not at the top: workers (the data path) never load the API and discovery client stacks.
+    const { startRouterDaemon } = await import('./start-router.js');
     router = await startRouterDaemon(config, logger);
   } catch (err) {
     logger.error({ event: 'start_failed', err }, 'flynn-router failed to start');

@@ -10,10 +10,9 @@ import { readFile } from 'node:fs/promises';
 import { FlynnError } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import { ControllerClient, controllerRouteSource, discoveredUrls } from '@flynn-ts/controller';
-import { serve } from '@flynn-ts/core/http';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import type { Heartbeater } from '@flynn-ts/discovery';
-import { ControlPlane, createRouter, createRouterApi, discoveryBackends, FileRouteSource, MemoryRouteSource, staticBackends } from '@flynn-ts/router';
+import { ControlPlane, createRouter, createRouterApi, discoveryBackends, FileRouteSource, MemoryRouteSource, serveApi, staticBackends } from '@flynn-ts/router';
 import type { BackendSource, KeyPair, RouteSource } from '@flynn-ts/router';
 import { startCluster } from '@flynn-ts/router';
 import type { WorkerConfig } from '@flynn-ts/router';
@@ -54,7 +53,7 @@ export async function startRouterDaemon(c: RouterDaemonConfig, logger: Logger): 
 
   let ports: { http: number[]; https: number[]; api: number };
   let stop: () => Promise<void>;
-  if (c.workers <= 1) {
+  if (c.workers === 0) {
     const router = createRouter({ source, backends, ...proxy, ...(tls ? { tls } : {}), legacyTls: c.legacyTls, proxyProtocol: c.proxyProtocol, logger });
     const bound = await router.listen({
       host: c.listenIp,
@@ -88,7 +87,7 @@ export async function startRouterDaemon(c: RouterDaemonConfig, logger: Logger): 
     };
     const cluster = startCluster({ workers: c.workers, config, control, logger, ...(c.clusterScheduling ? { scheduling: c.clusterScheduling } : {}) });
     const bound = await cluster.ready;
-    const api = await serve(createRouterApi(control, { logger }).fetch, { port: c.apiPort, host: c.listenIp, logger, graceMs: 1_000 });
+    const api = await serveApi((await createRouterApi(control, { logger })).fetch, { port: c.apiPort, host: c.listenIp, logger });
     ports = { http: bound.http, https: bound.https, api: api.port };
     stop = async () => {
       await cluster.close(c.shutdownGraceMs);

@@ -113,8 +113,8 @@ describe('flynn-router daemon', () => {
     expect(await new Promise((r) => child.on('exit', r))).toBe(2);
   });
 
-  for (const workers of [1, 2]) {
-    it(`proxies HTTP and HTTPS, serves the API, and drains on SIGTERM (${workers} worker${workers > 1 ? 's' : ''})`, async () => {
+  for (const workers of [0, 2]) {
+    it(`proxies HTTP and HTTPS, serves the API, and drains on SIGTERM (${workers === 0 ? 'one process' : `${workers} workers`})`, async () => {
       const certDir = await mkdtemp(join(dir, 'tls-'));
       const { execFileSync } = await import('node:child_process');
       execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(certDir, 'k.pem'), '-out', join(certDir, 'c.pem'), '-days', '1', '-subj', '/CN=app.test'], { stdio: 'ignore' });

@@ -47,7 +47,8 @@ export type { KeyPair, CertificateStoreOptions } from './tls/certificate-store.j
 // The router.
 export { createRouter, Router } from './router.js';
 export type { RouterOptions, ListenOptions, RouterAddresses } from './router.js';
-export { createRouterApi, parseEventTypes } from './api/router-api.js';
+export { createRouterApi, serveApi } from './api/load-router-api.js';
+export { parseEventTypes } from './api/event-types.js';
 export type { RouterApiOptions } from './api/router-api.js';
 
 // Several processes (node:cluster): control plane in the primary, data planes in workers.

@@ -8,10 +8,9 @@
  */
 import { cryptoRandom, noopLogger, systemClock } from '@flynn-ts/core';
 import type { Clock, Logger, Random } from '@flynn-ts/core';
-import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
 import type { ServiceDiscovery } from '@flynn-ts/discovery';
-import { createRouterApi } from './api/router-api.js';
+import { createRouterApi, serveApi } from './api/load-router-api.js';
 import { discoveryBackends, staticBackends } from './control/backend-source.js';
 import type { BackendSource } from './control/backend-source.js';
 import { ControlPlane } from './control/control-plane.js';
@@ -153,8 +152,8 @@ export class Router {
     const bound = await this.listeners.bind();
     const out: RouterAddresses = { ...bound };
     if (o.api !== undefined) {
-      const app = createRouterApi(this.control, { logger: this.logger, statusDetail: () => ({ inflight: data.inflight() }) });
-      this.api = await serve(app.fetch, { port: o.api, host, logger: this.logger, graceMs: 1_000 });
+      const app = await createRouterApi(this.control, { logger: this.logger, statusDetail: () => ({ inflight: data.inflight() }) });
+      this.api = await serveApi(app.fetch, { port: o.api, host, logger: this.logger });
       out.api = this.api.url;
     }
     return out;

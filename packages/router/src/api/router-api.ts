@@ -5,13 +5,14 @@
  * `GET /routes` (the routes in effect, certificates without keys) for
  * operators. A fetch handler: tests call `app.request()` with no port.
  */
-import { ValidationError } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import { createApi, sseResponse } from '@flynn-ts/core/http';
 import type { Hono } from 'hono';
-import { ROUTER_EVENT_TYPES } from '../core/types.js';
-import type { Route, RouterEventType } from '../core/types.js';
+import type { Route } from '../core/types.js';
 import type { ControlPlane } from '../control/control-plane.js';
+import { parseEventTypes } from './event-types.js';
+
+export { parseEventTypes } from './event-types.js';
 
 export interface RouterApiOptions {
   version?: string;
@@ -20,19 +21,6 @@ export interface RouterApiOptions {
   statusDetail?: () => Record<string, unknown>;
   /** SSE keep-alive comment interval. Default 30 000. */
   keepAliveMs?: number;
-}
-
-/** Parses `?types=` (comma list); undefined = every type. Throws a 400 for an unknown type. */
-export function parseEventTypes(raw: string | undefined): ReadonlySet<RouterEventType> | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const out = new Set<RouterEventType>();
-  for (const t of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
-    if (!(ROUTER_EVENT_TYPES as readonly string[]).includes(t)) {
-      throw new ValidationError('types', `unknown event type ${JSON.stringify(t)}; expected ${ROUTER_EVENT_TYPES.join(', ')}`, { code: 'FLYNN_ROUTER_INVALID_EVENT_TYPE' });
-    }
-    out.add(t as RouterEventType);
-  }
-  return out;
 }
 
 export function createRouterApi(control: ControlPlane, options: RouterApiOptions = {}): Hono {
