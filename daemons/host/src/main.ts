@@ -19,6 +19,7 @@ import { describeError, UsageError } from './cli/context.js';
 import { inspect, log, ps, signal, stop } from './cli/jobs-commands.js';
 import { tags, volume } from './cli/host-commands.js';
 import { image } from './cli/image-command.js';
+import { init } from './cli/init-command.js';
 import { run } from './cli/run-command.js';
 import { COMMAND_USAGE, DAEMON_USAGE, USAGE } from './usage.js';
 
@@ -26,7 +27,7 @@ export { parseDaemonArgs, hostJsonArgs, ConfigError } from './daemon-config.js';
 export type { DaemonConfig, Machine } from './daemon-config.js';
 export { runDaemon } from './daemon.js';
 
-const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = { ps, inspect, log, run, stop, signal, tags, volume, image };
+const COMMANDS: Record<string, (ctx: CommandContext) => Promise<number>> = { ps, inspect, log, run, stop, signal, tags, volume, image, init };
 
 /** Runs `flynn-host` with `argv` (without node and the script); resolves with the exit status. */
 export async function runFlynnHost(argv: readonly string[], io: CliIo): Promise<number> {

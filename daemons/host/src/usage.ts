@@ -4,6 +4,7 @@ export const USAGE = `usage: flynn-host <command> [options]
 
 commands:
   daemon     run the host daemon
+  init       write /etc/flynn/host.json and a systemd unit (--peer-ips, --discoverd, --external-ip, --tags, --id)
   bootstrap  bootstrap a cluster from a manifest (flynn-host bootstrap --help)
   ps         list jobs (-a all, -q ids only)
   inspect    show a job
@@ -51,6 +52,12 @@ Accepted for compatibility and ignored: --force, --vol-provider, --backend, --fl
 --discovery, --discovery-service, --peer-ips, --partitions, --init-log-level, --zpool-name, --enable-dhcp, --log-file.`;
 
 export const COMMAND_USAGE: Record<string, string> = {
+  init: `usage: flynn-host init [--peer-ips IP,...] [--discoverd URL,...] [--external-ip IP] [--id ID] [--tags K=V,...]
+                      [--config FILE] [--unit FILE | --no-systemd] [--exec-path PATH] [--force] [-- DAEMON FLAGS...]
+
+Writes the daemon's default arguments to --config [default: $FLYNN_HOST_CONFIG or /etc/flynn/host.json] and a
+systemd unit to --unit [default: /etc/systemd/system/flynn-host.service]. --peer-ips gives discoverd's peers
+(the daemon then uses http://<ip>:1111 for each). Flags after -- are passed to the daemon verbatim.`,
   ps: 'usage: flynn-host ps [-a|--all] [-q|--quiet] [--host-url URL]',
   inspect: 'usage: flynn-host inspect [--json] [--host-url URL] ID',
   log: 'usage: flynn-host log [-f|--follow] [--lines N] [--split-stderr] [--host-url URL] ID',
