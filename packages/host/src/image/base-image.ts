@@ -9,7 +9,7 @@
 import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '../network/atomic-write.js';
+import { writeFileDurable } from '../job/atomic-file.js';
 import { runCommand } from '../network/run-command.js';
 import { mountspecsFromManifest } from './core/manifest.js';
 import type { ImageManifest } from './core/manifest.js';
@@ -76,7 +76,7 @@ export async function buildBaseImage(o: BaseImageOptions): Promise<BaseImage> {
       },
       meta: { 'flynn.base.suite': suite, 'flynn.base.variant': variant },
     });
-    await writeFileAtomic(indexPath, JSON.stringify({ manifestId: image.manifestId, layer } satisfies CacheRecord) + '\n');
+    await writeFileDurable(indexPath, JSON.stringify({ manifestId: image.manifestId, layer } satisfies CacheRecord) + '\n', 0o644);
     return { ...image, layer, cached: false };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { writeFileAtomic } from '../network/atomic-write.js';
+import { writeFileDurable } from '../job/atomic-file.js';
 import type { MountSpec } from '../types.js';
 import { buildManifest, canonicalManifestJson, mountspecsFromManifest } from './core/manifest.js';
 import type { ImageEntrypoint, ImageLayer, ImageManifest } from './core/manifest.js';
@@ -64,6 +64,6 @@ export async function writeImage(o: WriteImageOptions): Promise<WrittenImage> {
   const id = manifestId(manifest);
   await mkdir(o.dir, { recursive: true });
   const manifestPath = join(o.dir, `${id}.json`);
-  await writeFileAtomic(manifestPath, rawManifest);
+  await writeFileDurable(manifestPath, rawManifest, 0o644);
   return { manifest, manifestId: id, rawManifest, manifestPath, mountspecs: mountspecsFromManifest(manifest, urlFor) };
 }

@@ -8,10 +8,10 @@ import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
 
-export async function writeFileDurable(path: string, data: string): Promise<void> {
+export async function writeFileDurable(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${++counter}.tmp`);
-  const fh = await open(tmp, 'w', 0o600);
+  const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();

@@ -16,7 +16,7 @@ import { cryptoRandom, noopLogger, ValidationError } from '@flynn-ts/core';
 import type { Logger, Random } from '@flynn-ts/core';
 import { isNetlinkErrno, Netlink } from '@flynn-ts/netlink';
 import type { HostNetworkConfig, JobNetwork, NetworkManager } from '../contracts.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileDurable } from '../job/atomic-file.js';
 import { allocateIp } from './core/ipam.js';
 import { formatIpv4, parseSubnet } from './core/ipv4.js';
 import type { Subnet } from './core/ipv4.js';
@@ -99,7 +99,7 @@ export class BridgeNetworkManager implements NetworkManager {
       const rules = masqueradeRuleset({ bridge: this.bridgeName, subnet, noMasqueradeTo: this.noMasqueradeTo });
       await this.setup('load nftables masquerade', () => runCommand('nft', ['-f', '-'], this.nsOpts({ input: rules })));
       const nameservers = resolvers.length > 0 ? resolvers : [formatIpv4(subnet.gateway)];
-      await writeFileAtomic(this.resolvConfPath, renderResolvConf({ nameservers }));
+      await writeFileDurable(this.resolvConfPath, renderResolvConf({ nameservers }), 0o644);
       const applied: HostNetworkConfig = { subnet: config.subnet, mtu: config.mtu, resolvers: [...config.resolvers] };
       if (state.config && state.config.subnet !== config.subnet) {
         this.log.warn({ from: state.config.subnet, to: config.subnet }, 'host subnet changed; existing job addresses are kept until detached');

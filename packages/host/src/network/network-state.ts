@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { HostNetworkConfig } from '../contracts.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileDurable } from '../job/atomic-file.js';
 import { NetworkError } from './network-error.js';
 
 /** What the network module keeps per attached job (persisted, so a restarted daemon can adopt or clean up). */
@@ -50,7 +50,7 @@ export async function loadNetworkState(path: string, bridge: string): Promise<Ne
 }
 
 export async function saveNetworkState(path: string, state: NetworkState): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(state, null, 2) + '\n', 0o600);
+  await writeFileDurable(path, JSON.stringify(state, null, 2) + '\n', 0o600);
 }
 
 function isNetworkState(v: unknown): v is NetworkState {
