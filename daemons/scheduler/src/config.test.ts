@@ -14,7 +14,7 @@ describe('parseEnv', () => {
     });
   });
 
-  it('takes controller URLs, a specific key, addresses, the database and host capacity', () => {
+  it('takes controller URLs, a specific key, addresses and host capacity', () => {
     const c = parseEnv({
       DISCOVERD: 'http://d:1111',
       CONTROLLER_URL: 'http://c1:3000,c2:3000',
@@ -22,8 +22,9 @@ describe('parseEnv', () => {
       AUTH_KEY: 'ak',
       PORT: '0',
       LISTEN_IP: '10.0.0.5',
+      // No database: the deployer reports through the controller API; PG* and DATABASE_URL are ignored.
       PGHOST: 'db',
-      PGDATABASE: 'controller',
+      DATABASE_URL: 'postgres://x/y',
       HOST_MEMORY: '8GiB',
       HOST_CPU: '4000',
       SCHEDULER_NAME: 's1',
@@ -34,13 +35,13 @@ describe('parseEnv', () => {
       controllerKey: 'ck',
       port: 0,
       advertiseIp: '10.0.0.5',
-      database: { host: 'db', database: 'controller' },
       hostMemory: 8 * 1024 ** 3,
       hostCpu: 4000,
       name: 's1',
       logLevel: 'debug',
     });
-    expect(parseEnv({ DISCOVERD: 'd:1', AUTH_KEY: 'k', EXTERNAL_IP: '10.1.1.1', DATABASE_URL: 'postgres://x/y' })).toMatchObject({ advertiseIp: '10.1.1.1', database: 'postgres://x/y' });
+    expect(c).not.toHaveProperty('database');
+    expect(parseEnv({ DISCOVERD: 'd:1', AUTH_KEY: 'k', EXTERNAL_IP: '10.1.1.1' })).toMatchObject({ advertiseIp: '10.1.1.1' });
   });
 
   it('refuses what it cannot use', () => {

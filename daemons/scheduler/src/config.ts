@@ -9,9 +9,6 @@
  * - `PORT` (default 3000) and `LISTEN_IP` (default all interfaces) of
  *   `/debug/state`; `EXTERNAL_IP`: the address registered in
  *   `controller-scheduler` (default `LISTEN_IP` when specific, else 127.0.0.1);
- * - `DATABASE_URL` or `PGHOST`/`PGPORT`/`PGUSER`/`PGPASSWORD`/`PGDATABASE`:
- *   the controller's database, for deployment status writes (the controller
- *   API has no endpoint for them); without any, the deployer is off;
  * - `HOST_MEMORY` (bytes, or with a `K`/`M`/`G`/`T` suffix: binary units)
  *   and `HOST_CPU` (milli-CPU): the capacity of hosts that report none
  *   (default: this machine's memory and CPUs);
@@ -26,14 +23,6 @@ export class ConfigError extends Error {
   }
 }
 
-export interface PgEnvConfig {
-  host?: string;
-  port?: number;
-  user?: string;
-  password?: string;
-  database?: string;
-}
-
 export interface SchedulerDaemonConfig {
   discoverd: string[];
   /** Empty: find the controller in discovery. */
@@ -42,7 +31,6 @@ export interface SchedulerDaemonConfig {
   port: number;
   listenIp: string;
   advertiseIp: string;
-  database?: string | PgEnvConfig;
   hostMemory?: number;
   hostCpu?: number;
   name?: string;
@@ -66,8 +54,6 @@ export function parseEnv(env: Env): SchedulerDaemonConfig {
     advertiseIp: env.EXTERNAL_IP || (isWildcard(listenIp) ? '127.0.0.1' : listenIp),
     logLevel: logLevel(env.LOG_LEVEL),
   };
-  const database = env.DATABASE_URL || pgEnv(env);
-  if (database !== undefined) config.database = database;
   if (env.HOST_MEMORY) config.hostMemory = bytes(env.HOST_MEMORY);
   if (env.HOST_CPU) config.hostCpu = intVar(env, 'HOST_CPU', 0, 1, 10_000_000);
   if (env.SCHEDULER_NAME) config.name = env.SCHEDULER_NAME;
@@ -107,16 +93,6 @@ export function bytes(v: string): number {
   const n = Math.floor(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
   if (!(n > 0)) throw new ConfigError('HOST_MEMORY must be positive');
   return n;
-}
-
-function pgEnv(env: Env): PgEnvConfig | undefined {
-  const c: PgEnvConfig = {};
-  if (env.PGHOST) c.host = env.PGHOST;
-  if (env.PGPORT) c.port = intVar(env, 'PGPORT', 5432, 1, 65535);
-  if (env.PGUSER) c.user = env.PGUSER;
-  if (env.PGPASSWORD) c.password = env.PGPASSWORD;
-  if (env.PGDATABASE) c.database = env.PGDATABASE;
-  return Object.keys(c).length > 0 ? c : undefined;
 }
 
 function logLevel(v: string | undefined): LogLevel {

@@ -1,13 +1,13 @@
 /**
  * `flynn-scheduler`: the scheduler and deployer daemon. Composition only:
  *
- *   DISCOVERD=http://10.0.0.1:1111 CONTROLLER_KEY=k DATABASE_URL=postgres://... PORT=3000 flynn-scheduler
+ *   DISCOVERD=http://10.0.0.1:1111 CONTROLLER_KEY=k PORT=3000 flynn-scheduler
  *
  * Parses the environment (./config.ts), builds the controller client (URLs
  * from `CONTROLLER_URL` or service `controller` in discovery), the host
  * clients, the scheduler loop (registered in `controller-scheduler`: the
- * oldest instance leads), the deployer (when a database is configured) and
- * the `/debug/state` API on `PORT`; logs JSON lines to stderr; on
+ * oldest instance leads), the deployer (it reports deployment progress
+ * through the controller API) and the `/debug/state` API on `PORT`; logs JSON lines to stderr; on
  * SIGTERM/SIGINT deregisters (the next scheduler takes over at once), stops
  * the loops and exits 0. Jobs keep running.
  */
@@ -24,16 +24,13 @@ import { createSchedulerApi, DeployRunner, machineCapacity, Scheduler } from '@f
 import type { SchedulerController, DeployController, SchedulerHost } from '@flynn-ts/scheduler';
 import { ConfigError, parseEnv } from './config.js';
 import type { SchedulerDaemonConfig } from './config.js';
-import { databaseDeploymentWriter } from './deployment-writer.js';
 
 export { parseEnv, ConfigError, bytes } from './config.js';
-export type { SchedulerDaemonConfig, PgEnvConfig } from './config.js';
-export { databaseDeploymentWriter } from './deployment-writer.js';
-export type { DatabaseDeploymentWriter } from './deployment-writer.js';
+export type { SchedulerDaemonConfig } from './config.js';
 
 export interface SchedulerDaemon {
   readonly scheduler: Scheduler;
-  readonly deployer: DeployRunner | undefined;
+  readonly deployer: DeployRunner;
   readonly http: HttpServerHandle;
   readonly url: string;
   /** Deregisters, stops the loops and the API. Idempotent. */
@@ -61,12 +58,10 @@ export async function startSchedulerDaemon(config: SchedulerDaemonConfig, logger
     logger,
     ...(config.name ? { name: config.name } : {}),
   });
-  const writer = config.database !== undefined ? databaseDeploymentWriter(config.database) : undefined;
-  const deployer = writer ? new DeployRunner({ controller, writer, scheduler, logger }) : undefined;
-  if (!deployer) logger.warn({ event: 'deployer_disabled' }, 'no DATABASE_URL/PG* set: deployments are not run by this scheduler');
-  holder.fetch = createSchedulerApi(scheduler, { logger, ...(deployer ? { deployer } : {}) }).fetch;
+  const deployer = new DeployRunner({ controller, scheduler, logger });
+  holder.fetch = createSchedulerApi(scheduler, { logger, deployer }).fetch;
   await scheduler.start();
-  deployer?.start();
+  deployer.start();
   let closed: Promise<void> | undefined;
   return {
     scheduler,
@@ -75,12 +70,11 @@ export async function startSchedulerDaemon(config: SchedulerDaemonConfig, logger
     url: http.url,
     close() {
       closed ??= (async () => {
-        await deployer?.close();
+        await deployer.close();
         await scheduler.close();
         await http.close();
         discovered?.close();
         await client.close();
-        await writer?.close();
         await discovery.close();
         logger.info({ event: 'stopped' }, 'scheduler daemon stopped');
       })();

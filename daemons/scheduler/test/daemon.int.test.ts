@@ -3,8 +3,10 @@
  * package's test cluster: PostgreSQL + controller, discoverd, three hosts
  * with the process driver): two daemons, the second finding the controller
  * through discovery; the leader is killed with SIGKILL, the follower takes
- * over once its instance expired, the app keeps exactly its jobs over the
- * whole window, and the new leader schedules; a SIGTERM stops it cleanly.
+ * over once its instance expired, the app never runs more than its jobs
+ * until then and for 30 s after (and runs the same ones at the end), the new
+ * leader schedules and runs a deployment (progress reported through the
+ * controller API: the daemon has no database); a SIGTERM stops it cleanly.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -13,6 +15,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@flynn-ts/core/testing';
 import { testPostgresMissing } from '@flynn-ts/controller/testing';
+import type { DeploymentEvent } from '@flynn-ts/controller';
 import type { Heartbeater } from '@flynn-ts/discovery';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY, TestCluster } from '../../../packages/scheduler/test/cluster.js';
@@ -90,8 +93,9 @@ describe.skipIf(testPostgresMissing())('flynn-scheduler daemon', () => {
     await cluster?.close();
   });
 
-  it('fails over from a killed leader without duplicate jobs, and stops cleanly on SIGTERM', async () => {
-    const base = { DISCOVERD: cluster.discoverd.url, DATABASE_URL: cluster.databaseUrl };
+  it('fails over from a killed leader without duplicate jobs (30 s), deploys through the controller API, and stops cleanly on SIGTERM', async () => {
+    // No database: the deployer reports deployment progress through the controller API.
+    const base = { DISCOVERD: cluster.discoverd.url };
     const first = await spawnScheduler({ ...base, CONTROLLER_URL: cluster.controllerUrl, SCHEDULER_NAME: 'd1' });
     procs.push(first);
     await waitFor(async () => (await role(first)) === 'leader', { what: 'd1 leading', timeoutMs: 30_000 });
@@ -99,32 +103,61 @@ describe.skipIf(testPostgresMissing())('flynn-scheduler daemon', () => {
     procs.push(second);
     await waitFor(async () => (await role(second)) === 'follower' && (await debugState(second)).hostsSynced, { what: 'd2 following' });
 
-    const { app, release } = await cluster.createApp('ha', { web: { args: ['sleep', '3600'] } });
+    const { app, release } = await cluster.createApp('ha', { web: { args: ['sleep', '3600'] } }, { strategy: 'one-by-one' });
+    await cluster.client.setAppRelease(app.id, release.id);
     await cluster.client.putFormation({ app: app.id, release: release.id, processes: { web: 3 } });
     await waitFor(async () => (await cluster.jobs(app.id, 'up')).length === 3, { what: '3 jobs up', timeoutMs: 60_000 });
+    const before = cluster.running(app.id).map((j) => j.id).sort();
 
     first.child.kill('SIGKILL');
     expect(await first.exited).toBe(null);
-    // Until the follower leads, and a few seconds after, the app runs exactly its 3 jobs.
-    const counts = new Set<number>();
-    let ledAt: number | undefined;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline && (ledAt === undefined || Date.now() < ledAt + 4_000); ) {
-      counts.add(cluster.running(app.id).length);
-      counts.add((await cluster.jobs(app.id)).filter((j) => j.state !== 'down').length);
-      if (ledAt === undefined && (await role(second)) === 'leader') ledAt = Date.now();
-      await new Promise((r) => setTimeout(r, 100));
+    // Until the follower leads (once d1's instance expired), and for 30 s after, the app never runs more
+    // than its 3 jobs, on the hosts or in the controller; at the end it runs exactly the same 3 jobs.
+    const over: string[] = [];
+    const sample = async (when: string) => {
+      const onHosts = cluster.running(app.id).length;
+      const recorded = (await cluster.jobs(app.id)).filter((j) => j.state !== 'down').length;
+      if (onHosts > 3 || recorded > 3) over.push(`${when}: ${onHosts} on hosts, ${recorded} recorded`);
+    };
+    await waitFor(
+      async () => {
+        await sample('before takeover');
+        return (await role(second)) === 'leader';
+      },
+      { what: 'd2 leading', timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const ledAt = Date.now();
+    while (Date.now() < ledAt + 30_000) {
+      await sample(`${Date.now() - ledAt} ms after takeover`);
+      await new Promise((r) => setTimeout(r, 500));
     }
-    expect(ledAt).toBeDefined();
-    expect([...counts]).toEqual([3]);
+    expect(over).toEqual([]);
+    expect(cluster.running(app.id).map((j) => j.id).sort()).toEqual(before);
+    expect((await cluster.jobs(app.id, 'up')).map((j) => j.id).sort()).toEqual(before);
 
     await cluster.client.putFormation({ app: app.id, release: release.id, processes: { web: 4 } });
     await waitFor(async () => (await cluster.jobs(app.id, 'up')).length === 4, { what: 'scaled by the new leader', timeoutMs: 60_000 });
+
+    // A one-by-one deployment run by d2's deployer, reported through POST /deployments/:id/events.
+    const next = await cluster.createRelease(app.id, { web: { args: ['sleep', '3600'] } }, { V: '2' });
+    const deployment = await cluster.client.createDeployment(app.id, next.id);
+    expect(deployment.status).toBe('pending');
+    await waitFor(async () => (await cluster.client.getDeployment(deployment.id)).status === 'complete', { what: 'deployment complete', timeoutMs: 60_000 });
+    expect((await cluster.client.getApp(app.id)).release).toBe(next.id);
+    const events = (await cluster.client.listEvents({ objectId: deployment.id, objectTypes: ['deployment'], count: 1000 })).reverse().map((e) => e.data as DeploymentEvent);
+    expect(events[0]).toMatchObject({ status: 'pending', release: next.id });
+    expect(events.at(-1)).toEqual({ app: app.id, deployment: deployment.id, release: next.id, status: 'complete' });
+    // Job events name the job's own release: the old jobs going down carry the old release.
+    expect(events.filter((e) => e.job_state === 'down').map((e) => e.release)).toEqual([release.id, release.id, release.id, release.id]);
+    expect(events.filter((e) => e.job_state === 'up').map((e) => e.release)).toEqual([next.id, next.id, next.id, next.id]);
+    await waitFor(async () => (await cluster.jobs(app.id, 'up', next.id)).length === 4 && cluster.running(app.id).length === 4, { what: '4 new jobs running' });
 
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
     expect(second.logs.some((l) => l.event === 'stopped' && l.app === 'scheduler')).toBe(true);
     expect(second.logs.some((l) => l.event === 'became_leader')).toBe(true);
+    expect(second.logs.some((l) => l.event === 'deployer_disabled')).toBe(false);
     // The jobs keep running after the schedulers are gone.
     expect(cluster.running(app.id)).toHaveLength(4);
-  }, 150_000);
+  }, 240_000);
 });

@@ -119,6 +119,9 @@ export { getApp, findApp, listApps, setAppRelease } from './data/apps.js';
 export { getRelease, listAppReleases } from './data/releases.js';
 export { getFormation, getExpandedFormation, listActiveFormations, updateScaleRequest } from './data/formations.js';
 export { getDeployment, listDeployments, setDeploymentStatus } from './data/deployments.js';
+export type { DeploymentStatusExtra } from './data/deployments.js';
+export { REPORTED_DEPLOYMENT_STATUSES, deploymentTransition, parseDeploymentEventInput } from './core/deployment-event-input.js';
+export type { DeploymentEventInput, ReportedDeploymentStatus } from './core/deployment-event-input.js';
 export { getJob, listActiveJobs, upsertJob, recordJobState } from './data/jobs.js';
 export { listEvents, getEvent, latestEventId } from './data/events.js';
 export { listRoutes } from './data/routes.js';
@@ -138,6 +141,7 @@ export type {
   NewRoute,
   NewJob,
   ScaleRequestInput,
+  DeploymentEventReport,
 } from './client/controller-client.js';
 export type { ControllerEventStream, FormationStreamItem, MappedStream } from './client/event-stream.js';
 export { discoveredUrls } from './client/discovered-urls.js';

@@ -90,7 +90,6 @@ export type { JobRecord, JobChangeListener } from './executor/job-table.js';
 export type {
   ClosableStream,
   DeployController,
-  DeploymentStatusWriter,
   HostConnector,
   HostInstance,
   JobWrite,
@@ -105,6 +104,7 @@ export type {
   WireApp,
   WireArtifact,
   WireDeployment,
+  WireDeploymentEventReport,
   WireEvent,
   WireExpandedFormation,
   WireFormationItem,

@@ -14,7 +14,7 @@ import type { Logger } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
 import { waitFor } from '@flynn-ts/core/testing';
-import { ControllerClient, createController, setDeploymentStatus } from '@flynn-ts/controller';
+import { ControllerClient, createController } from '@flynn-ts/controller';
 import type { Controller, Job, ProcessType } from '@flynn-ts/controller';
 import { startTestPostgres } from '@flynn-ts/controller/testing';
 import type { TestPostgres } from '@flynn-ts/controller/testing';
@@ -24,7 +24,7 @@ import { DiscoveryClient } from '@flynn-ts/discovery';
 import { HostClient, ProcessDriver, startHost } from '@flynn-ts/host';
 import type { FlynnHost } from '@flynn-ts/host';
 import { createSchedulerApi, DeployRunner, GiB, Scheduler } from '@flynn-ts/scheduler';
-import type { DeploymentStatusWriter, ResourceAmount, SchedulerHost, SchedulerTuning } from '@flynn-ts/scheduler';
+import type { ResourceAmount, SchedulerHost, SchedulerTuning } from '@flynn-ts/scheduler';
 
 export const KEY = 'scheduler-test-key';
 const NET = `127.77.${process.pid % 250}`;
@@ -72,8 +72,6 @@ export class TestCluster {
   controller!: Controller;
   discoverd!: Discoverd;
   discovery!: DiscoveryClient;
-  /** The controller's database (for a scheduler daemon's deployment writes). */
-  databaseUrl!: string;
   private pg!: TestPostgres;
   private controllerHttp!: HttpServerHandle;
   private dir!: string;
@@ -96,7 +94,6 @@ export class TestCluster {
     this.dir = await mkdtemp(join(tmpdir(), `flynn-sched-int-${process.pid}-`));
     this.pg = await startTestPostgres();
     const database = await this.pg.createDatabase();
-    this.databaseUrl = database;
     this.controller = await createController({ database, authKeys: [KEY], sseKeepAliveMs: 1_000, eventPollMs: 500, logger: testLogger('controller') });
     this.controllerHttp = await serve(this.controller.fetch, { host: '127.0.0.1', port: 0, graceMs: 500 });
     this.client = new ControllerClient({ urls: [this.controllerHttp.url], key: KEY });
@@ -161,12 +158,8 @@ export class TestCluster {
       tuning: { jobSyncMs: 5_000, formationSyncMs: 10_000, maxStartsPerHost: this.options.maxConcurrentStarts ?? 16, ...this.options.tuning, ...tuning },
       logger: this.options.logger ?? testLogger(name),
     });
-    const writer: DeploymentStatusWriter = {
-      setStatus: async (id, status, extra) => {
-        await this.controller.db.tx((tx) => setDeploymentStatus(tx, id, status, extra));
-      },
-    };
-    const deployer = new DeployRunner({ controller: this.client, writer, scheduler, pollMs: 2_000, logger: testLogger(`${name}-deployer`) });
+    // The deployer reports progress through the controller API (`POST /deployments/:id/events`).
+    const deployer = new DeployRunner({ controller: this.client, scheduler, pollMs: 2_000, logger: testLogger(`${name}-deployer`) });
     holder.fetch = createSchedulerApi(scheduler, { deployer }).fetch;
     await scheduler.start();
     deployer.start();

@@ -14,6 +14,7 @@ import type { ApiDeps, ControllerApp } from './context.js';
 import { basicAuthPassword } from './auth.js';
 import { unavailable } from '../errors.js';
 import { mountAppRoutes } from './app-routes.js';
+import { mountDeploymentRoutes } from './deployment-routes.js';
 import { mountEventRoutes } from './event-routes.js';
 import { mountFormationRoutes } from './formation-routes.js';
 import { mountJobRoutes } from './job-routes.js';
@@ -73,6 +74,7 @@ export function createControllerApi(deps: ApiDeps, options: ControllerApiOptions
   mountReleaseRoutes(app, deps);
   mountFormationRoutes(app, deps);
   mountJobRoutes(app, deps);
+  mountDeploymentRoutes(app, deps);
   mountLogRoutes(app, deps);
   mountRouteRoutes(app, deps);
   mountResourceRoutes(app, deps);

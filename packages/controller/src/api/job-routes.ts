@@ -1,12 +1,9 @@
-/** Jobs (one-off runs, scheduler upserts, listing, kill through the host) and deployments (reference §5.3). */
+/** Jobs: one-off runs, scheduler upserts, listing, kill through the host (reference §5.3). */
 import { parseJobInput } from '../core/formation-input.js';
 import { parseNewJob } from '../core/new-job-input.js';
-import { asObject, str } from '../core/validate.js';
-import { getApp, setAppRelease } from '../data/apps.js';
-import { createDeployment, getDeployment, listDeployments } from '../data/deployments.js';
+import { getApp } from '../data/apps.js';
 import { getJob, listActiveJobs, listJobs, upsertJob } from '../data/jobs.js';
-import { getRelease } from '../data/releases.js';
-import { ifNotFound, isControllerNotFound, notFound, unavailable, validationError } from '../errors.js';
+import { isControllerNotFound, notFound, unavailable, validationError } from '../errors.js';
 import { isAttachUpgrade } from './attach-upgrade.js';
 import type { ApiDeps, ControllerApp } from './context.js';
 import { ok, param, readJson } from './context.js';
@@ -54,19 +51,4 @@ export function mountJobRoutes(app: ControllerApp, deps: ApiDeps): void {
     });
     return ok(c);
   });
-
-  app.post('/apps/:app/deploy', async (c) => {
-    const body = asObject(await readJson(c));
-    const releaseId = str(body, 'id') ?? str(body, 'release');
-    if (!releaseId) throw validationError('id', 'is required');
-    const deployment = await db.tx(async (tx) => {
-      const a = await getApp(tx, param(c, 'app'), { forUpdate: true });
-      const release = await getRelease(tx, releaseId).catch(ifNotFound(undefined));
-      if (release && release.app_id !== a.id) throw validationError('', `could not find release with ID ${releaseId}`);
-      return createDeployment(tx, a, releaseId, setAppRelease);
-    });
-    return c.json(deployment);
-  });
-  app.get('/apps/:app/deployments', async (c) => c.json(await listDeployments(db, (await getApp(db, param(c, 'app'))).id)));
-  app.get('/deployments/:id', async (c) => c.json(await getDeployment(db, param(c, 'id'))));
 }

@@ -87,6 +87,18 @@ export interface NewJob {
   profiles?: string[];
   mounts_from?: string;
 }
+/**
+ * A deployer's progress report (`POST /deployments/:id/events`): the
+ * deployment event's fields. `release` defaults to the deployment's new
+ * release; events about jobs of the old release carry the old one.
+ */
+export interface DeploymentEventReport {
+  status: 'running' | 'complete' | 'failed';
+  release?: string;
+  job_type?: string;
+  job_state?: string;
+  error?: string;
+}
 export type ScaleRequestInput = Partial<Pick<ScaleRequest, 'id' | 'state' | 'new_processes' | 'new_tags'>>;
 
 export class ControllerClient {
@@ -167,6 +179,16 @@ export class ControllerClient {
   createDeployment(app: string, releaseId: string): Promise<Deployment> { return this.send('POST', `/apps/${seg(app)}/deploy`, { id: releaseId }); }
   getDeployment(id: string): Promise<Deployment> { return this.send('GET', `/deployments/${seg(id)}`); }
   deploymentList(app: string): Promise<Deployment[]> { return this.send('GET', `/apps/${seg(app)}/deployments`); }
+  /**
+   * For deployers: sets the deployment's status and records the `deployment`
+   * event; resolves with the deployment as it now is. The status only moves
+   * forward (a finished deployment answers 409, except to its own final
+   * status again, which changes nothing). Like every POST, re-sent only when
+   * it cannot have arrived or the controller answered a retryable error.
+   */
+  createDeploymentEvent(deploymentId: string, event: DeploymentEventReport): Promise<Deployment> {
+    return this.send('POST', `/deployments/${seg(deploymentId)}/events`, event);
+  }
 
   // --- routes ---
   routeList(): Promise<Route[]> { return this.send('GET', '/routes'); }

@@ -8,8 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import { deployBatchSize } from '../core/app-input.js';
 import { deploymentType, totalProcesses } from '../core/formation-input.js';
+import { deploymentTransition } from '../core/deployment-event-input.js';
 import { canonicalUuid } from '../core/validate.js';
-import { ifNotFound, isControllerNotFound, notFound, validationError } from '../errors.js';
+import { conflict, ifNotFound, isControllerNotFound, notFound, validationError } from '../errors.js';
 import type { App, Deployment, DeploymentEvent, DeploymentStatus, Formation } from '../types.js';
 import type { Queryable, Tx } from '../db/database.js';
 import { isUniqueViolation } from '../db/pg-errors.js';
@@ -83,21 +84,42 @@ export async function createDeployment(
   return deployment;
 }
 
-/** For the deployer: moves a deployment to `running`, `complete` or `failed` and emits the event. */
-export async function setDeploymentStatus(
-  tx: Tx,
-  id: string,
-  status: DeploymentStatus,
-  extra: { error?: string; jobType?: string; jobState?: string } = {},
-): Promise<Deployment> {
+/** What a deployer reports with a status (the event's fields besides app, deployment and status). */
+export interface DeploymentStatusExtra {
+  error?: string;
+  jobType?: string;
+  jobState?: string;
+  /** The release the event is about: the deployment's new (default) or old release. */
+  release?: string;
+}
+
+/**
+ * For the deployer (`POST /deployments/:id/events`): moves a deployment to
+ * `running`, `complete` or `failed` and emits the `deployment` event, in the
+ * caller's transaction. The status only moves forward
+ * ({@link deploymentTransition}): reporting the final status a deployment
+ * already has changes nothing and emits nothing (a retried request); any
+ * other change of a finished deployment is a 409 `conflict`. A `release`
+ * other than the deployment's old or new one is a 400.
+ */
+export async function setDeploymentStatus(tx: Tx, id: string, status: DeploymentStatus, extra: DeploymentStatusExtra = {}): Promise<Deployment> {
+  const deploymentId = canonicalUuid(id);
+  if (!deploymentId) throw notFound('deployment');
+  const { rows: current } = await tx.query(`SELECT ${DEPLOYMENT_COLUMNS} FROM deployments d WHERE d.deployment_id = $1 FOR UPDATE`, [deploymentId]);
+  if (!current[0]) throw notFound('deployment');
+  const before = toDeployment(current[0]);
+  const release = extra.release ?? before.new_release;
+  if (release !== before.new_release && release !== before.old_release) throw validationError('release', "must be the deployment's old or new release");
+  const transition = deploymentTransition(before.status, status);
+  if (transition === 'noop') return before;
+  if (transition === 'illegal') throw conflict(`deployment ${before.id} is ${before.status}: it cannot become ${status}`);
   const { rows } = await tx.query(
     `UPDATE deployments d SET status = $2, finished_at = CASE WHEN $2 IN ('complete', 'failed') THEN COALESCE(d.finished_at, now()) END
      WHERE d.deployment_id = $1 RETURNING ${DEPLOYMENT_COLUMNS}`,
-    [id, status],
+    [deploymentId, status],
   );
-  if (!rows[0]) throw notFound('deployment');
-  const deployment = toDeployment(rows[0]);
-  emitDeploymentEvent(tx, deployment, status, extra);
+  const deployment = toDeployment(rows[0]!);
+  emitDeploymentEvent(tx, deployment, status, { ...extra, release });
   return deployment;
 }
 
@@ -107,8 +129,8 @@ export async function cancelUnfinishedDeployments(tx: Tx, appId: string, reason:
   for (const r of rows) await setDeploymentStatus(tx, r.deployment_id, 'failed', { error: reason });
 }
 
-function emitDeploymentEvent(tx: Tx, d: Deployment, status: DeploymentStatus, extra: { error?: string; jobType?: string; jobState?: string } = {}): void {
-  const data: DeploymentEvent = { app: d.app, deployment: d.id, release: d.new_release, status };
+function emitDeploymentEvent(tx: Tx, d: Deployment, status: DeploymentStatus, extra: DeploymentStatusExtra = {}): void {
+  const data: DeploymentEvent = { app: d.app, deployment: d.id, release: extra.release ?? d.new_release, status };
   if (extra.jobType) data.job_type = extra.jobType;
   if (extra.jobState) data.job_state = extra.jobState;
   if (extra.error) data.error = extra.error;

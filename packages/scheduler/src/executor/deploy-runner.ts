@@ -11,12 +11,12 @@ import type { Clock, Logger, Random, Timer } from '@flynn-ts/core';
 import type { DeployStatus } from '../core/deploy/deploy-model.js';
 import type { DeployJobSource } from './deployment-run.js';
 import { DeploymentRun } from './deployment-run.js';
-import type { DeployController, DeploymentStatusWriter } from './ports.js';
+import type { DeployController } from './ports.js';
 import type { WireDeployment } from './wire.js';
 
 export interface DeployRunnerOptions {
+  /** The controller: deployment records, formations, releases, and the deployment progress reports. */
   controller: DeployController;
-  writer: DeploymentStatusWriter;
   /** The scheduler: its jobs, its host count and its leadership. */
   scheduler: DeployJobSource & { readonly role: string; onLeadership(fn: (leader: boolean) => void): () => void };
   /** Poll period for unfinished deployments. Default 5 000 ms (the original worker's). */
@@ -134,7 +134,7 @@ export class DeployRunner {
 
   private run(d: WireDeployment, signal: AbortSignal): void {
     if (this.runs.has(d.app)) return;
-    const run = new DeploymentRun({ deployment: d, controller: this.o.controller, writer: this.o.writer, jobs: this.o.scheduler, signal, clock: this.clock, random: this.random, logger: this.logger });
+    const run = new DeploymentRun({ deployment: d, controller: this.o.controller, jobs: this.o.scheduler, signal, clock: this.clock, random: this.random, logger: this.logger });
     this.runs.set(d.app, { run, deployment: d });
     void run.done.then(() => {
       if (this.runs.get(d.app)?.run === run) this.runs.delete(d.app);

@@ -10,7 +10,7 @@ import type { DeployJob } from '../core/deploy/deploy-model.js';
 import { DeploymentRun } from './deployment-run.js';
 import type { DeployJobSource } from './deployment-run.js';
 import type { DeployController } from './ports.js';
-import type { WireDeployment } from './wire.js';
+import type { WireDeployment, WireDeploymentEventReport } from './wire.js';
 
 type Change = { id: string; app: string; release: string; type: string; state: DeployJob['state']; hostError?: string };
 
@@ -40,8 +40,20 @@ function setup(deployment: Partial<WireDeployment> = {}) {
     setAppRelease: async (_app, release) => void calls.push(`release ${release}`),
     scheduleAppGarbageCollection: async () => void calls.push('gc'),
     streamEvents: () => ({ close() {}, async *[Symbol.asyncIterator]() {} }),
+    createDeploymentEvent: async (id, e) => {
+      if (id !== 'd1') throw new Error(`report for ${id}`);
+      if (refusal) {
+        refused.push(e.status);
+        throw refusal;
+      }
+      reports.push(e);
+      statuses.push([e.status, e.job_state, e.error].filter(Boolean).join(' '));
+    },
   };
   const statuses: string[] = [];
+  const reports: WireDeploymentEventReport[] = [];
+  const refused: string[] = [];
+  let refusal: Error | undefined;
   const listeners = new Set<(j: Change) => void>();
   const jobs = new Map<string, Change>([
     ['o1', { id: 'o1', app: 'app', release: 'old', type: 'web', state: 'up' }],
@@ -57,7 +69,6 @@ function setup(deployment: Partial<WireDeployment> = {}) {
   const run = new DeploymentRun({
     deployment: d,
     controller,
-    writer: { setStatus: async (_id, status, extra) => void statuses.push([status, extra.jobState, extra.error].filter(Boolean).join(' ')) },
     jobs: source,
     signal: ctl.signal,
     clock,
@@ -69,7 +80,9 @@ function setup(deployment: Partial<WireDeployment> = {}) {
     for (const fn of listeners) fn(j);
     await flushMicrotasks(100);
   };
-  return { clock, calls, statuses, run, job, ctl };
+    /** Every report from now on fails with `err`. */
+  const refuse = (err: Error) => void (refusal = err);
+  return { clock, calls, statuses, reports, refused, refuse, run, job, ctl };
 }
 
 describe('DeploymentRun', () => {
@@ -89,6 +102,17 @@ describe('DeploymentRun', () => {
     await t.run.done;
     expect(t.calls).toEqual(['put new {"web":1}', 'put old {"web":1}', 'put new {"web":2}', 'put old {"web":0}', 'release new', 'gc']);
     expect(t.statuses).toEqual(['running', 'running pending', 'running up', 'running stopping', 'running down', 'running up', 'running down', 'complete']);
+    // Each job event names the job's own release (as the original's deployer): old-release jobs the old one.
+    expect(t.reports).toEqual([
+      { status: 'running' },
+      { status: 'running', release: 'new', job_type: 'web', job_state: 'pending' },
+      { status: 'running', release: 'new', job_type: 'web', job_state: 'up' },
+      { status: 'running', release: 'old', job_type: 'web', job_state: 'stopping' },
+      { status: 'running', release: 'old', job_type: 'web', job_state: 'down' },
+      { status: 'running', release: 'new', job_type: 'web', job_state: 'up' },
+      { status: 'running', release: 'old', job_type: 'web', job_state: 'down' },
+      { status: 'complete', release: 'new' },
+    ]);
   });
 
   it('rolls back after new jobs crash more than 5 times: old formation kept, new one deleted, failed', async () => {
@@ -99,6 +123,7 @@ describe('DeploymentRun', () => {
     await t.run.done;
     expect(t.calls).toEqual(['put new {"web":1}', 'delete new']);
     expect(t.statuses.at(-1)).toBe('failed web job failed to start: got down job event');
+    expect(t.reports.at(-1)).toEqual({ status: 'failed', release: 'new', error: 'web job failed to start: got down job event' });
   });
 
   it('fails when a wait passes deploy_timeout', async () => {
@@ -111,5 +136,18 @@ describe('DeploymentRun', () => {
     await t.run.done;
     expect(t.statuses.at(-1)).toMatch(/^failed timed out after 5 s waiting for web jobs up \(0 of 1\)/);
     expect(t.calls).toEqual(['put new {"web":1}', 'delete new']);
+  });
+
+  it('stops quietly when the controller says the deployment is finished elsewhere (409)', async () => {
+    const t = setup();
+    t.run.start();
+    await flushMicrotasks(100);
+    expect(t.calls).toEqual(['put new {"web":1}']);
+    // As for a deployment failed by its app's deletion: no retry, no `failed` report, the run ends.
+    t.refuse(new HttpError(409, { code: 'conflict', message: 'deployment d1 is failed: it cannot become running' }));
+    await t.job('n1', 'new', 'up');
+    await t.run.done;
+    expect(t.refused).toEqual(['running']);
+    expect(t.calls).toEqual(['put new {"web":1}', 'put old {"web":1}']);
   });
 });

@@ -4,8 +4,9 @@
  * every state change of the app's jobs of either release (from the
  * scheduler) and a tick at the earliest wait deadline, one observation at a
  * time. Each output's formation writes go through the controller in order,
- * its events become deployment status writes, and at the end the app's
- * release is set (and app GC scheduled) before `complete` is written.
+ * its events are reported to the controller (`POST /deployments/:id/events`,
+ * which sets the status and records the event), and at the end the app's
+ * release is set (and app GC scheduled) before `complete` is reported.
  */
 import { Backoff, noopLogger } from '@flynn-ts/core';
 import type { Clock, Logger, Random, Timer } from '@flynn-ts/core';
@@ -13,10 +14,10 @@ import type { DeployJob, DeployObservation, DeployOutput, DeployState, Deploymen
 import { deployStep, startDeployment } from '../core/deploy/deploy-step.js';
 import type { ProcessTypeSpec } from '../core/model.js';
 import { isSchedulerError } from '../core/errors.js';
-import type { DeployController, DeploymentStatusWriter } from './ports.js';
+import type { DeployController } from './ports.js';
 import { statusOf } from './retryable.js';
 import { formationFromWire } from './translate.js';
-import type { WireDeployment, WireRelease } from './wire.js';
+import type { WireDeployment, WireDeploymentEventReport, WireRelease } from './wire.js';
 
 /** The scheduler as a deployment sees it. */
 export interface DeployJobSource {
@@ -28,7 +29,6 @@ export interface DeployJobSource {
 export interface DeploymentRunOptions {
   deployment: WireDeployment;
   controller: DeployController;
-  writer: DeploymentStatusWriter;
   jobs: DeployJobSource;
   signal: AbortSignal;
   clock: Clock;
@@ -82,7 +82,7 @@ export class DeploymentRun {
     if (d.deploy_batch_size !== undefined && d.deploy_batch_size !== null) spec.batchSize = d.deploy_batch_size;
     const jobs: DeployJob[] = this.o.jobs.jobsOf(d.app).filter((j) => releases.has(j.release)).map(deployJob);
     this.logger.info({ event: 'deploy_start', strategy: d.strategy, processes: spec.processes, oldFormation, newFormation }, 'deployment started');
-    await this.write('running', {});
+    await this.report({ status: 'running' });
     let out: DeployOutput;
     try {
       out = startDeployment(spec, {
@@ -96,7 +96,7 @@ export class DeploymentRun {
       });
     } catch (err) {
       if (!isSchedulerError(err)) throw err;
-      await this.write('failed', { error: err.message });
+      await this.report({ status: 'failed', error: err.message });
       return this.end();
     }
     await this.handle(out);
@@ -127,11 +127,12 @@ export class DeploymentRun {
     }
     for (const e of out.events) {
       if (e.status === 'pending') continue;
-      const extra: { error?: string; jobType?: string; jobState?: string } = {};
-      if (e.error) extra.error = e.error;
-      if (e.job_type) extra.jobType = e.job_type;
-      if (e.job_state) extra.jobState = e.job_state;
-      await this.write(e.status, extra);
+      // The event's release is the one it is about: a job of the old release reports the old release.
+      const report: WireDeploymentEventReport = { status: e.status, release: e.release };
+      if (e.job_type) report.job_type = e.job_type;
+      if (e.job_state) report.job_state = e.job_state;
+      if (e.error) report.error = e.error;
+      await this.report(report);
     }
     this.timer?.cancel();
     this.timer = undefined;
@@ -145,8 +146,9 @@ export class DeploymentRun {
     }
   }
 
-  private write(status: 'running' | 'complete' | 'failed', extra: { error?: string; jobType?: string; jobState?: string }): Promise<void> {
-    return this.retry(() => this.o.writer.setStatus(this.o.deployment.id, status, extra));
+  /** Records the deployment's status and event through the controller (`POST /deployments/:id/events`). */
+  private async report(event: WireDeploymentEventReport): Promise<void> {
+    await this.retry(() => this.o.controller.createDeploymentEvent(this.o.deployment.id, event));
   }
 
   /** Retries a controller call (up to ~30 s); rejects once the run is aborted or the attempts ran out. */
@@ -168,8 +170,13 @@ export class DeploymentRun {
   private enqueue(fn: () => Promise<void>): void {
     this.queue = this.queue.then(fn).catch((err: unknown) => {
       if (this.o.signal.aborted || this.finished) return;
+      if (statusOf(err) === 409) {
+        // The controller refused a report: the deployment was finished elsewhere (e.g. its app was deleted).
+        this.logger.warn({ event: 'deploy_finished_elsewhere', err }, 'deployment already finished; run stopped');
+        return this.end();
+      }
       this.logger.error({ event: 'deploy_error', err }, 'deployment run failed');
-      void this.write('failed', { error: `deployer: ${err instanceof Error ? err.message : String(err)}` }).catch(() => {});
+      void this.report({ status: 'failed', error: `deployer: ${err instanceof Error ? err.message : String(err)}` }).catch(() => {});
       this.end();
     });
   }

@@ -13,6 +13,7 @@ import type {
   WireActiveJob,
   WireApp,
   WireDeployment,
+  WireDeploymentEventReport,
   WireEvent,
   WireExpandedFormation,
   WireFormationItem,
@@ -115,17 +116,10 @@ export interface DeployController {
   scheduleAppGarbageCollection(app: string): Promise<void>;
   /** `GET /events` as SSE, filtered by object type. */
   streamEvents(options: { objectTypes?: readonly ('deployment' | 'app')[]; signal?: AbortSignal }): ClosableStream<WireEvent>;
-}
-
-/**
- * Writes a deployment's status and its event. The controller's API has no
- * endpoint for this yet (its own deployer would write the database), so the
- * daemon passes an adapter over the controller's `setDeploymentStatus`.
- */
-export interface DeploymentStatusWriter {
-  setStatus(
-    deploymentId: string,
-    status: 'running' | 'complete' | 'failed',
-    extra: { error?: string; jobType?: string; jobState?: string },
-  ): Promise<void>;
+  /**
+   * `POST /deployments/:id/events`: sets the deployment's status and records
+   * the `deployment` event (one transaction in the controller). A finished
+   * deployment answers 409 to anything but its own final status.
+   */
+  createDeploymentEvent(deploymentId: string, event: WireDeploymentEventReport): Promise<unknown>;
 }

@@ -115,6 +115,20 @@ export interface WireDeployment {
   finished_at?: string;
 }
 
+/**
+ * A deployer's progress report (`POST /deployments/:id/events`): the
+ * `deployment` event's fields. `release` is the release the event is about
+ * (a job of the old release: the old one); the controller defaults it to the
+ * deployment's new release.
+ */
+export interface WireDeploymentEventReport {
+  status: 'running' | 'complete' | 'failed';
+  release?: string;
+  job_type?: string;
+  job_state?: string;
+  error?: string;
+}
+
 /** A controller event (`GET /events`). */
 export interface WireEvent {
   id: number;
