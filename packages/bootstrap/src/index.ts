@@ -64,7 +64,14 @@ export type { BootstrapCommandIo } from './bootstrap-command.js';
 // The single-host developer cluster (`npm start`).
 export { startDevCluster, devManifest } from './dev/dev-cluster.js';
 export type { DevCluster, DevClusterIo } from './dev/dev-cluster.js';
-export { devClusterConfig, devPorts, devManifestEnv, DevConfigError, DEV_PORTS } from './dev/dev-config.js';
-export type { DevClusterConfig, DevFacts, DevPorts, DevPortName } from './dev/dev-config.js';
+export { devClusterConfig, devPorts, devManifestEnv, DevConfigError, DEV_PORTS, embeddedPgBin, SYSTEM_PG_BIN, OCI_COMMANDS } from './dev/dev-config.js';
+export type { DevClusterConfig, DevFacts, DevPorts, DevPortName, DevImageEnv } from './dev/dev-config.js';
+export { buildComponentImages } from './dev/component-image.js';
+export type { ComponentImage, ComponentImages, ComponentImagesOptions } from './dev/component-image.js';
+export { ociDevManifest, OCI_MANIFEST_ENV } from './dev/oci-manifest.js';
+export { listAppFiles, appFilesFingerprint } from './dev/app-files.js';
+export type { AppFile } from './dev/app-files.js';
+export { teardownOciHost, mountsUnder } from './dev/oci-teardown.js';
+export type { OciTeardownOptions } from './dev/oci-teardown.js';
 export { readDevState } from './dev/dev-state.js';
 export type { DevClusterState } from './dev/dev-state.js';

