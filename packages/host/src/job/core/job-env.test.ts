@@ -20,10 +20,16 @@ describe('buildJobEnv', () => {
       PORT_1: '8080',
       PORT_2: '5002',
       EXTERNAL_IP: '100.100.1.5',
-      LISTEN_IP: '192.0.2.1',
+      LISTEN_IP: '100.100.1.5',
       DISCOVERD: 'http://192.0.2.1:1111',
     });
     expect(ports.map((p) => p.port)).toEqual([5000, 8080, 5002]);
+  });
+
+  it("keeps the host's LISTEN_IP for host-network jobs and the job's own LISTEN_IP always", () => {
+    const defaults = { EXTERNAL_IP: '192.0.2.1', LISTEN_IP: '127.0.0.1' };
+    expect(buildJobEnv({ defaults }).env.LISTEN_IP).toBe('127.0.0.1');
+    expect(buildJobEnv({ defaults, containerIp: '100.100.1.5', env: { LISTEN_IP: '0.0.0.0' } }).env.LISTEN_IP).toBe('0.0.0.0');
   });
 
   it('lets the job override host defaults but not the port variables', () => {

@@ -3,7 +3,10 @@
  * default env (`EXTERNAL_IP` = host IP, `LISTEN_IP`, `DISCOVERD` once
  * configured) under the job's own env (the job wins), then `PORT` (the first
  * port) and `PORT_<i>` for every port (port 0 ⇒ 5000+i), and `EXTERNAL_IP`
- * set to the container's IP when it has its own. Pure.
+ * set to the container's IP when it has its own. A job in its own network
+ * namespace also gets `LISTEN_IP` = that IP unless its env sets one: the
+ * host's listen address (often 127.0.0.1) means nothing inside the
+ * container, and a job bound there could not be reached. Pure.
  */
 import type { Port } from '../../types.js';
 
@@ -36,6 +39,9 @@ export function buildJobEnv(input: JobEnvInput): JobEnv {
     if (i === 0) env.PORT = String(p.port);
     env[`PORT_${i}`] = String(p.port);
   });
-  if (input.containerIp !== undefined) env.EXTERNAL_IP = input.containerIp;
+  if (input.containerIp !== undefined) {
+    env.EXTERNAL_IP = input.containerIp;
+    if (input.env?.LISTEN_IP === undefined) env.LISTEN_IP = input.containerIp;
+  }
   return { env, ports };
 }
