@@ -6,29 +6,13 @@
  */
 import { basicAuthHeader } from '@flynn-ts/controller';
 import { HttpError } from '@flynn-ts/core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Instance, PgFixture } from './harness.js';
-import { KEY, PG_MISSING, setupPostgres, startInstance } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { controllerHooks, KEY, PG_MISSING, startInstance } from './harness.js';
 
 describe.skipIf(PG_MISSING)('auth', () => {
-  let fx: PgFixture;
-  let db: string;
-  let c: Instance;
-  beforeAll(async () => {
-    fx = await setupPostgres();
-  });
-  afterAll(async () => {
-    await fx?.stop();
-  });
-  beforeEach(async () => {
-    db = await fx.freshDatabase();
-    c = await startInstance(db, { caCert: '-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n' });
-  });
-  afterEach(async () => {
-    await c?.close();
-  });
+  const t = controllerHooks({ caCert: '-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n' });
 
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${c.url}${path}`, { headers });
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${t.c.url}${path}`, { headers });
 
   it('answers 401 with an empty body without a key or with a wrong one', async () => {
     for (const headers of [{}, { authorization: basicAuthHeader('wrong') }, { authorization: `Bearer ${KEY}` }, { authorization: 'Basic !!!' }]) {
@@ -69,26 +53,26 @@ describe.skipIf(PG_MISSING)('auth', () => {
   });
 
   it('rotates keys at runtime: old and new both work, then only the new one', async () => {
-    expect((await c.client.appList()).length).toBe(0);
-    c.controller.authorizer.setKeys([KEY, 'new-key']);
-    c.client.setKey('new-key');
-    expect(await c.client.appList()).toEqual([]);
+    expect((await t.c.client.appList()).length).toBe(0);
+    t.c.controller.authorizer.setKeys([KEY, 'new-key']);
+    t.c.client.setKey('new-key');
+    expect(await t.c.client.appList()).toEqual([]);
     expect((await get('/apps', { authorization: basicAuthHeader(KEY) })).status).toBe(200);
-    c.controller.authorizer.setKeys(['new-key']);
+    t.c.controller.authorizer.setKeys(['new-key']);
     expect((await get('/apps', { authorization: basicAuthHeader(KEY) })).status).toBe(401);
-    expect(await c.client.appList()).toEqual([]);
-    c.client.setKey(KEY);
-    const err = await c.client.appList().catch((e: unknown) => e);
+    expect(await t.c.client.appList()).toEqual([]);
+    t.c.client.setKey(KEY);
+    const err = await t.c.client.appList().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpError);
     expect((err as HttpError).status).toBe(401);
   });
 
   it('rotates keys across a restart with an AUTH_KEY list', async () => {
-    await c.close();
-    c = await startInstance(db, { authKeys: ['k-old', 'k-new'] });
+    await t.c.close();
+    t.c = await startInstance(t.db, { authKeys: ['k-old', 'k-new'] });
     for (const k of ['k-old', 'k-new']) expect((await get('/apps', { authorization: basicAuthHeader(k) })).status).toBe(200);
-    await c.close();
-    c = await startInstance(db, { authKeys: ['k-new'] });
+    await t.c.close();
+    t.c = await startInstance(t.db, { authKeys: ['k-new'] });
     expect((await get('/apps', { authorization: basicAuthHeader('k-old') })).status).toBe(401);
     expect((await get('/apps', { authorization: basicAuthHeader('k-new') })).status).toBe(200);
   });

@@ -6,10 +6,10 @@
 import { ControllerClient, controllerRouteSource } from '@flynn-ts/controller';
 import type { HttpRoute, RouteSourceEvent } from '@flynn-ts/controller';
 import { HttpError } from '@flynn-ts/core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { StreamCollector } from './collect.js';
-import type { Instance, PgFixture } from './harness.js';
-import { KEY, PG_MISSING, setupPostgres, startInstance } from './harness.js';
+import type { Instance } from './harness.js';
+import { controllerHooks, KEY, PG_MISSING, startInstance } from './harness.js';
 
 async function waitDone(c: StreamCollector<unknown>): Promise<void> {
   const deadline = Date.now() + 10_000;
@@ -20,27 +20,14 @@ async function waitDone(c: StreamCollector<unknown>): Promise<void> {
 }
 
 describe.skipIf(PG_MISSING)('ControllerClient and controllerRouteSource', () => {
-  let fx: PgFixture;
-  let db: string;
-  let c: Instance;
+  const t = controllerHooks();
   const extra: Instance[] = [];
-  beforeAll(async () => {
-    fx = await setupPostgres();
-  });
-  afterAll(async () => {
-    await fx?.stop();
-  });
-  beforeEach(async () => {
-    db = await fx.freshDatabase();
-    c = await startInstance(db);
-  });
   afterEach(async () => {
     for (const i of extra.splice(0)) await i.close();
-    await c?.close();
   });
 
   it('covers the API with typed calls and typed errors', async () => {
-    const { client } = c;
+    const { client } = t.c;
     await client.ping();
     const app = await client.createApp({ name: 'typed', meta: { a: 'b' } });
     expect((await client.getApp('typed')).id).toBe(app.id);
@@ -72,19 +59,19 @@ describe.skipIf(PG_MISSING)('ControllerClient and controllerRouteSource', () => 
   });
 
   it('feeds the router: a consistent snapshot, then set and remove, also across a controller restart', async () => {
-    await c.call('POST', '/apps', { name: 'site' });
-    const root = (await c.call('POST', '/apps/site/routes', { type: 'http', service: 'site-web', domain: 'site.test' })).body as HttpRoute;
-    const sub = (await c.call('POST', '/apps/site/routes', { type: 'http', service: 'site-api', domain: 'site.test', path: '/api' })).body as HttpRoute;
-    const source = controllerRouteSource(c.client);
+    await t.c.call('POST', '/apps', { name: 'site' });
+    const root = (await t.c.call('POST', '/apps/site/routes', { type: 'http', service: 'site-web', domain: 'site.test' })).body as HttpRoute;
+    const sub = (await t.c.call('POST', '/apps/site/routes', { type: 'http', service: 'site-api', domain: 'site.test', path: '/api' })).body as HttpRoute;
+    const source = controllerRouteSource(t.c.client);
     const ctl = new AbortController();
     const updates = new StreamCollector<RouteSourceEvent>(source.subscribe({ signal: ctl.signal }));
     const [snapshot] = await updates.take(1);
     expect(snapshot).toMatchObject({ type: 'snapshot' });
     expect((snapshot as { routes: HttpRoute[] }).routes.map((r) => r.id)).toEqual([root.id, sub.id]);
 
-    const tcp = (await c.call('POST', '/apps/site/routes', { type: 'tcp', service: 'site-db' })).body;
-    await c.call('PUT', `/apps/site/routes/http/${sub.id}`, { service: 'site-api-v2', domain: 'site.test', path: '/api' });
-    await c.call('DELETE', `/apps/site/routes/http/${sub.id}`);
+    const tcp = (await t.c.call('POST', '/apps/site/routes', { type: 'tcp', service: 'site-db' })).body;
+    await t.c.call('PUT', `/apps/site/routes/http/${sub.id}`, { service: 'site-api-v2', domain: 'site.test', path: '/api' });
+    await t.c.call('DELETE', `/apps/site/routes/http/${sub.id}`);
     const live = (await updates.take(4)).slice(1);
     expect(live).toEqual([
       { type: 'set', route: expect.objectContaining({ id: tcp.id, port: 3000 }) },
@@ -93,13 +80,13 @@ describe.skipIf(PG_MISSING)('ControllerClient and controllerRouteSource', () => 
     ]);
 
     // restart the controller on the same address; another one takes writes meanwhile
-    const other = await startInstance(db);
+    const other = await startInstance(t.db);
     extra.push(other);
-    const port = c.http.port;
-    await c.close();
+    const port = t.c.http.port;
+    await t.c.close();
     await other.call('DELETE', `/apps/site/routes/tcp/${tcp.id}`);
-    c = await startInstance(db, { port });
-    await c.call('POST', '/apps/site/routes', { type: 'http', service: 'site-web', domain: 'www.site.test' });
+    t.c = await startInstance(t.db, { port });
+    await t.c.call('POST', '/apps/site/routes', { type: 'http', service: 'site-web', domain: 'www.site.test' });
     const resumed = (await updates.take(6, 20_000)).slice(4);
     expect(resumed).toEqual([
       { type: 'remove', id: tcp.id },
@@ -112,18 +99,18 @@ describe.skipIf(PG_MISSING)('ControllerClient and controllerRouteSource', () => 
   });
 
   it('lists again (a new snapshot) when the stream fails for good', async () => {
-    await c.call('POST', '/apps', { name: 'rot' });
-    const client = new ControllerClient({ urls: [c.url], key: KEY });
+    await t.c.call('POST', '/apps', { name: 'rot' });
+    const client = new ControllerClient({ urls: [t.c.url], key: KEY });
     const source = controllerRouteSource(client);
     const ctl = new AbortController();
     const updates = new StreamCollector<RouteSourceEvent>(source.subscribe({ signal: ctl.signal }));
     await updates.take(1);
     // The controller comes back with a rotated key: the stream's reconnect gets a 401, which is
     // fatal for the stream; the source keeps retrying with backoff and lists again once it can.
-    const port = c.http.port;
-    await c.close();
-    c = await startInstance(db, { port, authKeys: ['rotated'] });
-    await c.call('POST', '/apps/rot/routes', { type: 'tcp', service: 'rot-db' }, { key: 'rotated' });
+    const port = t.c.http.port;
+    await t.c.close();
+    t.c = await startInstance(t.db, { port, authKeys: ['rotated'] });
+    await t.c.call('POST', '/apps/rot/routes', { type: 'tcp', service: 'rot-db' }, { key: 'rotated' });
     await new Promise((r) => setTimeout(r, 300));
     client.setKey('rotated');
     const [, second] = await updates.take(2, 20_000);

@@ -8,7 +8,10 @@
  * host's log shipper, and the controller on PostgreSQL finding both through
  * discovery.
  *
- * `flynn(...)` runs the real CLI (`packages/cli/src/main.ts`) as a child
+ * `clusterHooks` registers one such cluster (on its own PostgreSQL) for a
+ * test file.
+ *
+ * `flynnCli(...)` runs the real CLI (`packages/cli/src/main.ts`) as a child
  * process against the controller, with its own HOME and flynnrc.
  */
 import { spawn } from 'node:child_process';
@@ -23,8 +26,9 @@ import { MemoryDiscovery, MemoryDiscoveryStore } from '@flynn-ts/discovery/testi
 import { FileLogManager, HostClient, ProcessDriver, startHost } from '@flynn-ts/host';
 import type { FlynnHost } from '@flynn-ts/host';
 import { LogAggregator } from '@flynn-ts/logaggregator';
-import type { Instance } from './harness.js';
-import { KEY, startInstance } from './harness.js';
+import { afterAll, beforeAll } from 'vitest';
+import type { Instance, PgFixture } from './harness.js';
+import { KEY, setupPostgres, startInstance } from './harness.js';
 
 export const HOST_ID = 'host1';
 const CLI_MAIN = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
@@ -92,6 +96,40 @@ export async function startCluster(database: string, options: { logs?: boolean; 
     await close();
     throw err;
   }
+}
+
+export type ClusterOptions = NonNullable<Parameters<typeof startCluster>[1]>;
+
+/** The live state `clusterHooks` fills in `beforeAll` (read it inside hooks and tests). */
+export interface ClusterHooks {
+  /** This file's PostgreSQL (the cluster's controller is on one of its databases). */
+  fx: PgFixture;
+  cluster: TestCluster;
+  /** The cluster's controller. */
+  c: Instance;
+  /** The CLI pointed at that controller. */
+  cli: FlynnCli;
+}
+
+/**
+ * Registers, in the enclosing `describe`, one cluster for the whole file on a
+ * fresh database of a PostgreSQL of its own, with the CLI pointed at its
+ * controller; all closed in `afterAll`. Hooks the caller registers afterwards
+ * run after this `beforeAll` (so they may use the state) and before this `afterAll`.
+ */
+export function clusterHooks(options: ClusterOptions = {}): ClusterHooks {
+  const t = {} as ClusterHooks;
+  beforeAll(async () => {
+    t.fx = await setupPostgres();
+    t.cluster = await startCluster(await t.fx.freshDatabase(), options);
+    t.c = t.cluster.controller;
+    t.cli = await flynnCli(t.cluster.dir, t.c.url);
+  });
+  afterAll(async () => {
+    await t.cluster?.close();
+    await t.fx?.stop();
+  });
+  return t;
 }
 
 export interface CliResult {

@@ -6,35 +6,22 @@
  * order while clients write through both.
  */
 import type { ControllerEvent } from '@flynn-ts/controller';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { collectN, StreamCollector } from './collect.js';
-import type { Instance, PgFixture } from './harness.js';
-import { appWithRelease, PG_MISSING, setupPostgres, startInstance } from './harness.js';
+import type { Instance } from './harness.js';
+import { appWithRelease, controllerHooks, PG_MISSING, startInstance } from './harness.js';
 
 const JOB = '9d2504e0-4f89-41d3-9a0c-0305e82c3309';
 
 describe.skipIf(PG_MISSING)('events', () => {
-  let fx: PgFixture;
-  let db: string;
-  let c: Instance;
+  const t = controllerHooks({ defaultRouteDomain: 'ex.com' });
   const extra: Instance[] = [];
-  beforeAll(async () => {
-    fx = await setupPostgres();
-  });
-  afterAll(async () => {
-    await fx?.stop();
-  });
-  beforeEach(async () => {
-    db = await fx.freshDatabase();
-    c = await startInstance(db, { defaultRouteDomain: 'ex.com' });
-  });
   afterEach(async () => {
     for (const i of extra.splice(0)) await i.close();
-    await c?.close();
   });
 
   /** All events in id order, from the database (through the JSON list). */
-  const all = async (i: Instance = c): Promise<ControllerEvent[]> => ((await i.call('GET', '/events')).body as ControllerEvent[]).reverse();
+  const all = async (i: Instance = t.c): Promise<ControllerEvent[]> => ((await i.call('GET', '/events')).body as ControllerEvent[]).reverse();
 
   it('writes an event for every mutation, with the app and object ids', async () => {
     let last = 0;
@@ -43,29 +30,29 @@ describe.skipIf(PG_MISSING)('events', () => {
       last = events.at(-1)?.id ?? last;
       return events.map((e) => e.object_type);
     };
-    const app = (await c.call('POST', '/apps', { name: 'evt' })).body;
+    const app = (await t.c.call('POST', '/apps', { name: 'evt' })).body;
     expect(await newTypes()).toEqual(['route', 'app']);
-    await c.call('POST', '/apps/evt', { meta: { a: 'b' } });
+    await t.c.call('POST', '/apps/evt', { meta: { a: 'b' } });
     expect(await newTypes()).toEqual(['app']);
-    const artifact = (await c.call('POST', '/artifacts', { type: 'docker', uri: 'docker://evt' })).body;
+    const artifact = (await t.c.call('POST', '/artifacts', { type: 'docker', uri: 'docker://evt' })).body;
     expect(await newTypes()).toEqual(['artifact']);
-    const release = (await c.call('POST', '/releases', { app_id: app.id, artifacts: [artifact.id], processes: { web: {} } })).body;
+    const release = (await t.c.call('POST', '/releases', { app_id: app.id, artifacts: [artifact.id], processes: { web: {} } })).body;
     expect(await newTypes()).toEqual(['release']);
-    await c.call('PUT', '/apps/evt/release', { id: release.id });
+    await t.c.call('PUT', '/apps/evt/release', { id: release.id });
     expect(await newTypes()).toEqual(['app_release']);
-    await c.call('PUT', `/apps/evt/formations/${release.id}`, { processes: { web: 1 } });
+    await t.c.call('PUT', `/apps/evt/formations/${release.id}`, { processes: { web: 1 } });
     expect(await newTypes()).toEqual(['scale_request', 'scale']);
-    await c.call('POST', '/apps/evt/deploy', { id: release.id });
+    await t.c.call('POST', '/apps/evt/deploy', { id: release.id });
     expect(await newTypes()).toEqual(['deployment']);
-    await c.call('PUT', `/apps/evt/jobs/${JOB}`, { state: 'up' });
+    await t.c.call('PUT', `/apps/evt/jobs/${JOB}`, { state: 'up' });
     expect(await newTypes()).toEqual(['job']);
-    const route = (await c.call('POST', '/apps/evt/routes', { type: 'tcp', service: 'evt-db' })).body;
+    const route = (await t.c.call('POST', '/apps/evt/routes', { type: 'tcp', service: 'evt-db' })).body;
     expect(await newTypes()).toEqual(['route']);
-    await c.call('DELETE', `/apps/evt/routes/tcp/${route.id}`);
+    await t.c.call('DELETE', `/apps/evt/routes/tcp/${route.id}`);
     expect(await newTypes()).toEqual(['route_deletion']);
-    await c.call('POST', '/providers', { name: 'p', url: 'http://127.0.0.1:9/x' });
+    await t.c.call('POST', '/providers', { name: 'p', url: 'http://127.0.0.1:9/x' });
     expect(await newTypes()).toEqual(['provider']);
-    await c.call('DELETE', '/apps/evt');
+    await t.c.call('DELETE', '/apps/evt');
     const deletion = await newTypes();
     expect(deletion[0]).toBe('route_deletion');
     expect(deletion).toContain('scale_request');
@@ -78,24 +65,24 @@ describe.skipIf(PG_MISSING)('events', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const appEvent = events.find((e) => e.object_type === 'app')!;
     expect(appEvent).toMatchObject({ app: app.id, object_id: app.id, data: { name: 'evt' } });
-    expect((await c.call('GET', `/events/${appEvent.id}`)).body).toEqual(appEvent);
+    expect((await t.c.call('GET', `/events/${appEvent.id}`)).body).toEqual(appEvent);
     expect(events.find((e) => e.object_type === 'artifact')!.app).toBeUndefined();
-    const listed = await c.call('GET', `/events?app_id=evt&object_types=app&count=1`);
+    const listed = await t.c.call('GET', `/events?app_id=evt&object_types=app&count=1`);
     expect(listed.status).toBe(404); // the app is deleted: its name no longer resolves
-    const byId = (await c.call('GET', `/events?app_id=${app.id}&object_types=app&count=1`)).body;
+    const byId = (await t.c.call('GET', `/events?app_id=${app.id}&object_types=app&count=1`)).body;
     expect(byId.map((e: ControllerEvent) => e.object_type)).toEqual(['app']);
   });
 
   it('streams live events filtered by app, object types and object id', async () => {
-    const a = (await c.call('POST', '/apps', { name: 'a' })).body;
-    const everything = c.client.streamEvents();
-    const appA = c.client.streamEvents({ appId: a.id, objectTypes: ['app'] });
-    const byObject = c.client.streamEvents({ objectId: a.id });
+    const a = (await t.c.call('POST', '/apps', { name: 'a' })).body;
+    const everything = t.c.client.streamEvents();
+    const appA = t.c.client.streamEvents({ appId: a.id, objectTypes: ['app'] });
+    const byObject = t.c.client.streamEvents({ objectId: a.id });
     const [all$, onlyA$, obj$] = [everything, appA, byObject].map((s) => new StreamCollector(s));
     // streams start live: wait until all three are subscribed before writing
-    await waitSubscribers(c, 3);
-    await c.call('POST', '/apps', { name: 'b' });
-    await c.call('POST', '/apps/a', { meta: { x: '1' } });
+    await waitSubscribers(t.c, 3);
+    await t.c.call('POST', '/apps', { name: 'b' });
+    await t.c.call('POST', '/apps/a', { meta: { x: '1' } });
     const first = await all$!.take(3);
     // b's default route (DEFAULT_ROUTE_DOMAIN is set), b, then a's update
     expect(first.map((e) => `${e.object_type}:${(e.data as { name?: string; service?: string }).name ?? (e.data as { service: string }).service}`)).toEqual([
@@ -114,24 +101,24 @@ describe.skipIf(PG_MISSING)('events', () => {
   });
 
   it('starts with past events (all, or the newest `count`) and then continues live', async () => {
-    for (const name of ['p1', 'p2', 'p3']) await c.call('POST', '/apps', { name });
-    const past = c.client.streamEvents({ objectTypes: ['app'], past: true, count: 2 })[Symbol.asyncIterator]();
+    for (const name of ['p1', 'p2', 'p3']) await t.c.call('POST', '/apps', { name });
+    const past = t.c.client.streamEvents({ objectTypes: ['app'], past: true, count: 2 })[Symbol.asyncIterator]();
     const got = await collectN(past, 2);
     expect(got.map((e) => (e.data as { name: string }).name)).toEqual(['p2', 'p3']);
-    await c.call('POST', '/apps', { name: 'p4' });
+    await t.c.call('POST', '/apps', { name: 'p4' });
     expect(((await collectN(past, 1))[0]!.data as { name: string }).name).toBe('p4');
-    const everything = c.client.streamEvents({ objectTypes: ['app'], past: true })[Symbol.asyncIterator]();
+    const everything = t.c.client.streamEvents({ objectTypes: ['app'], past: true })[Symbol.asyncIterator]();
     expect((await collectN(everything, 4)).map((e) => (e.data as { name: string }).name)).toEqual(['p1', 'p2', 'p3', 'p4']);
   });
 
   it('resumes after a disconnect with Last-Event-Id: no gap, no duplicate', async () => {
-    await appWithRelease(c, 'r1');
-    const s1 = c.client.streamEvents({ past: true });
+    await appWithRelease(t.c, 'r1');
+    const s1 = t.c.client.streamEvents({ past: true });
     const first = await collectN(s1[Symbol.asyncIterator](), 2);
     s1.close();
-    await appWithRelease(c, 'r2');
-    await c.call('POST', '/apps/r1/meta', { meta: { n: '2' } });
-    const s2 = c.client.streamEvents({ lastEventId: first.at(-1)!.id });
+    await appWithRelease(t.c, 'r2');
+    await t.c.call('POST', '/apps/r1/meta', { meta: { n: '2' } });
+    const s2 = t.c.client.streamEvents({ lastEventId: first.at(-1)!.id });
     const expected = (await all()).filter((e) => e.id > first.at(-1)!.id);
     const rest = await collectN(s2[Symbol.asyncIterator](), expected.length);
     expect(rest.map((e) => e.id)).toEqual(expected.map((e) => e.id));
@@ -139,18 +126,18 @@ describe.skipIf(PG_MISSING)('events', () => {
   });
 
   it('resumes across a controller restart (the client reconnects by itself) while another controller takes writes', async () => {
-    const other = await startInstance(db);
+    const other = await startInstance(t.db);
     extra.push(other);
-    const port = c.http.port;
-    const stream = c.client.streamEvents({ past: true });
+    const port = t.c.http.port;
+    const stream = t.c.client.streamEvents({ past: true });
     const it = stream[Symbol.asyncIterator]();
-    await c.call('POST', '/apps', { name: 'before' });
+    await t.c.call('POST', '/apps', { name: 'before' });
     const before = await collectN(it, 2);
 
-    await c.close(); // the stream breaks; the client keeps retrying the same URL
+    await t.c.close(); // the stream breaks; the client keeps retrying the same URL
     for (const name of ['during-1', 'during-2', 'during-3']) expect((await other.call('POST', '/apps', { name })).status).toBe(200);
-    c = await startInstance(db, { port }); // same address, new process state
-    await c.call('POST', '/apps', { name: 'after' });
+    t.c = await startInstance(t.db, { port }); // same address, new process state
+    await t.c.call('POST', '/apps', { name: 'after' });
 
     const expected = (await all()).filter((e) => e.id > before.at(-1)!.id);
     const resumed = await collectN(it, expected.length, 20_000);
@@ -160,15 +147,15 @@ describe.skipIf(PG_MISSING)('events', () => {
   });
 
   it('two controllers on one database stream the same events in the same order under concurrent writes', async () => {
-    const b = await startInstance(db);
+    const b = await startInstance(t.db);
     extra.push(b);
-    const streamA = c.client.streamEvents();
+    const streamA = t.c.client.streamEvents();
     const streamB = b.client.streamEvents();
     const fromA = new StreamCollector(streamA);
     const fromB = new StreamCollector(streamB);
-    await waitSubscribers(c, 1);
+    await waitSubscribers(t.c, 1);
     await waitSubscribers(b, 1);
-    const writes = Array.from({ length: 30 }, (_, i) => ((i % 2 ? b : c) as Instance).call('POST', '/apps', { name: `conc-${i}` }));
+    const writes = Array.from({ length: 30 }, (_, i) => ((i % 2 ? b : t.c) as Instance).call('POST', '/apps', { name: `conc-${i}` }));
     expect((await Promise.all(writes)).every((r) => r.status === 200)).toBe(true);
     const expected = await all();
     // 30 apps; the 15 created through `c` also got a default route
@@ -182,10 +169,10 @@ describe.skipIf(PG_MISSING)('events', () => {
   });
 
   it('rejects bad stream parameters with 400 and unknown apps with 404', async () => {
-    expect((await c.call('GET', '/events', undefined, { headers: { accept: 'text/event-stream', 'last-event-id': 'abc' } })).status).toBe(400);
-    expect((await c.call('GET', '/events?object_types=nonsense')).body.detail).toEqual({ field: 'object_types' });
-    expect((await c.call('GET', '/events?app_id=ghost', undefined, { headers: { accept: 'text/event-stream' } })).status).toBe(404);
-    expect((await c.call('GET', '/events/999999')).status).toBe(404);
+    expect((await t.c.call('GET', '/events', undefined, { headers: { accept: 'text/event-stream', 'last-event-id': 'abc' } })).status).toBe(400);
+    expect((await t.c.call('GET', '/events?object_types=nonsense')).body.detail).toEqual({ field: 'object_types' });
+    expect((await t.c.call('GET', '/events?app_id=ghost', undefined, { headers: { accept: 'text/event-stream' } })).status).toBe(404);
+    expect((await t.c.call('GET', '/events/999999')).status).toBe(404);
   });
 });
 

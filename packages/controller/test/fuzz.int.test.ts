@@ -9,8 +9,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Instance, PgFixture } from './harness.js';
-import { appWithRelease, PG_MISSING, setupPostgres, sql, startInstance } from './harness.js';
+import { appWithRelease, controllerHooks, PG_MISSING, sql } from './harness.js';
 
 const TABLES = [
   'apps', 'artifacts', 'releases', 'release_artifacts', 'formations', 'scale_requests', 'job_cache', 'deployments',
@@ -44,11 +43,9 @@ function bodyFor(fields: readonly string[]): fc.Arbitrary<unknown> {
 }
 
 describe.skipIf(PG_MISSING)('fuzzed POST and PUT bodies', () => {
-  let fx: PgFixture;
-  let db: string;
-  let c: Instance;
   let provider: Server;
   const ids: Record<string, string> = {};
+  const t = controllerHooks({ defaultRouteDomain: 'fuzz.test' }, 'file');
 
   beforeAll(async () => {
     provider = createServer((req, res) => {
@@ -59,21 +56,16 @@ describe.skipIf(PG_MISSING)('fuzzed POST and PUT bodies', () => {
       });
     });
     await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
-    fx = await setupPostgres();
-    db = await fx.freshDatabase();
-    c = await startInstance(db, { defaultRouteDomain: 'fuzz.test' });
-    const base = await appWithRelease(c, 'fz');
+    const base = await appWithRelease(t.c, 'fz');
     ids.release = base.releaseId;
-    await c.call('PUT', '/apps/fz/release', { id: base.releaseId });
-    await c.call('PUT', `/apps/fz/formations/${base.releaseId}`, { processes: { web: 1 } });
-    ids.route = (await c.call('GET', '/apps/fz/routes')).body[0].id;
-    const p = (await c.call('POST', '/providers', { name: 'fp', url: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/p` })).body;
+    await t.c.call('PUT', '/apps/fz/release', { id: base.releaseId });
+    await t.c.call('PUT', `/apps/fz/formations/${base.releaseId}`, { processes: { web: 1 } });
+    ids.route = (await t.c.call('GET', '/apps/fz/routes')).body[0].id;
+    const p = (await t.c.call('POST', '/providers', { name: 'fp', url: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/p` })).body;
     ids.provider = p.id;
-    ids.resource = (await c.call('POST', '/providers/fp/resources', {})).body.id;
+    ids.resource = (await t.c.call('POST', '/providers/fp/resources', {})).body.id;
   }, 120_000);
   afterAll(async () => {
-    await c?.close();
-    await fx?.stop();
     await new Promise<void>((r) => provider?.close(() => r()));
   });
 
@@ -96,13 +88,13 @@ describe.skipIf(PG_MISSING)('fuzzed POST and PUT bodies', () => {
   ];
 
   const check = async (method: string, path: string, init: { body?: unknown; raw?: string }) => {
-    const before = await sql(db, FINGERPRINT);
-    const res = await c.call(method, path, init.body, init.raw !== undefined ? { raw: init.raw } : {});
+    const before = await sql(t.db, FINGERPRINT);
+    const res = await t.c.call(method, path, init.body, init.raw !== undefined ? { raw: init.raw } : {});
     expect(res.status, `${method} ${path} ${res.text}`).toBeLessThan(500);
     if (res.status >= 400) {
       expect(typeof res.body?.code, `${method} ${path} → ${res.status} ${res.text}`).toBe('string');
       expect(typeof res.body?.message).toBe('string');
-      expect(await sql(db, FINGERPRINT), `${method} ${path} changed state but answered ${res.status}`).toEqual(before);
+      expect(await sql(t.db, FINGERPRINT), `${method} ${path} changed state but answered ${res.status}`).toEqual(before);
     }
   };
 
@@ -126,7 +118,7 @@ describe.skipIf(PG_MISSING)('fuzzed POST and PUT bodies', () => {
       fc.asyncProperty(fc.string({ minLength: 1, maxLength: 60 }), fc.constantFrom('GET', 'PUT', 'POST', 'DELETE'), async (seg, method) => {
         const s = encodeURIComponent(seg);
         for (const path of [`/apps/${s}`, `/apps/fz/formations/${s}`, `/apps/${s}/jobs/${s}`, `/releases/${s}`, `/providers/${s}/resources/${s}`, `/apps/fz/routes/http/${s}`, `/events/${s}`]) {
-          const res = await c.call(method, path, method === 'GET' || method === 'DELETE' ? undefined : {});
+          const res = await t.c.call(method, path, method === 'GET' || method === 'DELETE' ? undefined : {});
           expect(res.status, `${method} ${path} ${res.text}`).toBeLessThan(500);
         }
       }),

@@ -1,11 +1,13 @@
 /**
  * Shared setup of the controller's integration tests: one throwaway
  * PostgreSQL per test file (a migrated template database, cloned per test),
- * controller instances served on loopback, and a small request helper.
+ * controller instances served on loopback (`controllerHooks` registers that
+ * lifecycle), and a small request helper.
  */
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
 import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { basicAuthHeader, ControllerClient, createController, Database, migrate } from '@flynn-ts/controller';
 import type { Controller, ControllerOptions } from '@flynn-ts/controller';
 import { startTestPostgres, testPostgresMissing } from '@flynn-ts/controller/testing';
@@ -51,6 +53,50 @@ export interface Instance {
   close(): Promise<void>;
 }
 
+export type InstanceOptions = Partial<ControllerOptions> & { port?: number };
+
+/** The live state `controllerHooks` keeps up to date (read it inside hooks and tests). */
+export interface ControllerHooks {
+  /** This file's PostgreSQL. */
+  fx: PgFixture;
+  /** The current database (a fresh one per test, or one per file). */
+  db: string;
+  /** The current controller; a test may replace it (`t.c = await startInstance(t.db)`): the one here at the end is closed. */
+  c: Instance;
+}
+
+/**
+ * Registers the usual lifecycle of a controller test file in the enclosing
+ * `describe`: a PostgreSQL for the file (`beforeAll`/`afterAll`) and, per
+ * test (or once for the file with `per: 'file'`), a fresh migrated database
+ * with a controller on it started with `options`, closed afterwards.
+ * Hooks the caller registers afterwards run after these `before*` hooks and
+ * before these `after*` hooks (vitest's default `sequence.hooks: 'stack'`).
+ */
+export function controllerHooks(options: InstanceOptions = {}, per: 'test' | 'file' = 'test'): ControllerHooks {
+  const t = {} as ControllerHooks;
+  const start = async () => {
+    t.db = await t.fx.freshDatabase();
+    t.c = await startInstance(t.db, options);
+  };
+  const stop = async () => {
+    await t.c?.close();
+  };
+  beforeAll(async () => {
+    t.fx = await setupPostgres();
+    if (per === 'file') await start();
+  });
+  afterAll(async () => {
+    if (per === 'file') await stop();
+    await t.fx?.stop();
+  });
+  if (per === 'test') {
+    beforeEach(start);
+    afterEach(stop);
+  }
+  return t;
+}
+
 export interface CallInit {
   key?: string | null;
   headers?: Record<string, string>;
@@ -65,7 +111,7 @@ export interface CallResult {
   body: any;
 }
 
-export async function startInstance(database: string, options: Partial<ControllerOptions> & { port?: number } = {}): Promise<Instance> {
+export async function startInstance(database: string, options: InstanceOptions = {}): Promise<Instance> {
   const { port, ...rest } = options;
   const controller = await createController({ database, authKeys: [KEY], sseKeepAliveMs: 1_000, eventPollMs: 1_000, ...rest });
   const http = await serve(controller.fetch, { host: '127.0.0.1', port: port ?? 0, graceMs: 1_000 });
