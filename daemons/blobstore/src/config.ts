@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { FlynnError } from '@flynn-ts/core';
 import type { LogLevel } from '@flynn-ts/core';
+import { parseHostPort, parseLogLevel, splitList } from '@flynn-ts/core/daemon';
 
 export type BackendConfig = { kind: 'directory'; dir: string } | { kind: 'postgres'; connectionString?: string };
 
@@ -35,7 +36,8 @@ export const USAGE = `usage: flynn-blobstore [flags]
                           address, or 127.0.0.1 when that is a wildcard)
   --max-blob-bytes N      refuse blobs larger than N bytes (default: no limit)
   --log-level LEVEL       debug, info, warn or error (default info)
-  --help                  this text`;
+  --help                  this text
+  --version               print the version`;
 
 export class ConfigError extends FlynnError {
   constructor(message: string) {
@@ -64,13 +66,13 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   }
   if (values.help) return { kind: 'help', text: USAGE };
   const { host, port } = parseListenAddr(values.addr ?? `0.0.0.0:${env.PORT || '3001'}`);
-  const discoverd = (values.discoverd ?? env.DISCOVERD ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const discoverd = splitList(values.discoverd ?? env.DISCOVERD);
   for (const url of discoverd) if (!/^https?:\/\/[^/]/.test(url)) throw new ConfigError(`--discoverd must be http(s) URLs, got ${JSON.stringify(url)}`);
-  const level = values['log-level'] ?? 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new ConfigError(`--log-level must be debug, info, warn or error, got ${JSON.stringify(level)}`);
+  const level = parseLogLevel(values['log-level'] ?? 'info');
+  if (!level) throw new ConfigError(`--log-level must be debug, info, warn or error, got ${JSON.stringify(values['log-level'])}`);
   const serviceName = values['service-name'] ?? 'blobstore';
   if (!/^[a-z0-9-]+$/.test(serviceName)) throw new ConfigError(`service name must be lowercase letters, digits and dashes, got ${JSON.stringify(serviceName)}`);
-  const config: BlobstoreConfig = { host, port, backend: backendOf(values.dir, env), serviceName, discoverd, logLevel: level as LogLevel };
+  const config: BlobstoreConfig = { host, port, backend: backendOf(values.dir, env), serviceName, discoverd, logLevel: level };
   const advertise = values['advertise-host'] ?? env.EXTERNAL_IP;
   if (advertise) config.advertiseHost = advertise;
   const max = values['max-blob-bytes'];
@@ -93,8 +95,7 @@ function backendOf(dir: string | undefined, env: Readonly<Record<string, string 
 
 /** `host:port`, `[v6]:port` or `:port`. */
 export function parseListenAddr(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError(`--addr must be HOST:PORT with a port 0-65535, got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  const addr = parseHostPort(text);
+  if (!addr) throw new ConfigError(`--addr must be HOST:PORT with a port 0-65535, got ${JSON.stringify(text)}`);
+  return addr;
 }

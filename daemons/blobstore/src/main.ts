@@ -9,9 +9,8 @@
  * `@flynn-ts/blobstore` and registers `blobstore` in discovery. JSON log
  * lines go to stderr. SIGTERM/SIGINT: deregister, finish requests, exit 0.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '@flynn-ts/core';
+import { readCommandLine, runDaemon, runMain, untilAborted } from '@flynn-ts/core/daemon';
 import type { Logger } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import { createBlobstoreApi, DirectoryBackend, PostgresBackend } from '@flynn-ts/blobstore';
@@ -26,36 +25,11 @@ export type { BlobstoreConfig, BackendConfig, ParsedCommandLine } from './config
 
 /** Runs the daemon with `argv` and `env` until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runBlobstore(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n\nrun with --help for usage\n`);
-    return 2;
-  }
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${parsed.text}\n`);
-    return 0;
-  }
-  const logger = jsonLogger({ level: parsed.config.logLevel, fields: { app: 'blobstore' } });
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) {
-      logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    logger.info({ event: 'signal', signal }, 'shutting down');
-    stop.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    return await run(parsed.config, logger, stop.signal);
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  const parsed = readCommandLine(() => parseCommandLine(argv, env), ConfigError);
+  if ('exitCode' in parsed) return parsed.exitCode;
+  const config = parsed.config;
+  const logger = jsonLogger({ level: config.logLevel, fields: { app: 'blobstore' } });
+  return runDaemon((stop) => run(config, logger, stop), { logger });
 }
 
 async function run(config: BlobstoreConfig, logger: Logger, signal: AbortSignal): Promise<number> {
@@ -88,7 +62,7 @@ async function run(config: BlobstoreConfig, logger: Logger, signal: AbortSignal)
     return 1;
   }
   logger.info({ event: 'started', url: http.url, backend: backend.kind, registered: heartbeater?.addr ?? null }, 'flynn-blobstore running');
-  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  await untilAborted(signal);
   await heartbeater?.close().catch((err: unknown) => logger.warn({ err }, 'deregistering failed'));
   await http.close();
   await discovery?.close();
@@ -97,23 +71,4 @@ async function run(config: BlobstoreConfig, logger: Logger, signal: AbortSignal)
   return 0;
 }
 
-/** True when this module is the program (`node main.js`, the bin link, or tsx). */
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  runBlobstore(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`flynn-blobstore: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runMain(import.meta.url, 'flynn-blobstore', () => runBlobstore(process.argv.slice(2), process.env), { version: true });

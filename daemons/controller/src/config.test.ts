@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseEnv } from './config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, parseEnv, USAGE } from './config.js';
 
 describe('parseEnv', () => {
   it('reads the original environment with its defaults', () => {
@@ -44,5 +45,12 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ AUTH_KEY: 'k', NAME_SEED: 'xyz' })).toThrow(/NAME_SEED/);
     expect(() => parseEnv({ AUTH_KEY: 'k', DISCOVERD: 'http://d:1111' })).toThrow(/EXTERNAL_IP/);
     expect(parseEnv({ AUTH_KEY: 'k', DISCOVERD: 'http://d:1111', LISTEN_IP: '127.0.0.1' }).discoverd).toHaveLength(1);
+  });
+
+  it('--help names every variable parseEnv reads', () => {
+    const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+    const read = new Set([...source.matchAll(/env\.([A-Z_]+)|intVar\(env, '([A-Z_]+)'/g)].map((m) => m[1] ?? m[2]));
+    expect(read.size).toBeGreaterThan(10);
+    for (const name of read) expect(USAGE, name).toContain(name);
   });
 });

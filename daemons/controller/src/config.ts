@@ -7,6 +7,23 @@
  * list of discoverd URLs; registers service `controller`), `LOG_LEVEL`.
  */
 import type { LogLevel } from '@flynn-ts/core';
+import { isWildcardHost, parseBaseUrl, parseIntInRange, parseLogLevel, splitList } from '@flynn-ts/core/daemon';
+
+/** `flynn-controller --help`: it takes no flags, only the environment (as the original). */
+export const USAGE = `usage: flynn-controller [--help | --version]
+
+Configured by the environment:
+  AUTH_KEY               accepted API keys, comma-separated (required; several for rotation)
+  DATABASE_URL           PostgreSQL URL; or PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE
+  PORT                   API port (default 3000)
+  LISTEN_IP              listen address (default all interfaces)
+  EXTERNAL_IP            address registered in discoverd (required with DISCOVERD and a wildcard LISTEN_IP)
+  DISCOVERD              discoverd URLs, comma-separated: register service controller, find hosts
+  DEFAULT_ROUTE_DOMAIN   domain of the default HTTP route of new apps
+  CA_CERT                the cluster's CA certificate (PEM), served to clients
+  NAME_SEED              hex seed of generated app names
+  PG_POOL_SIZE           PostgreSQL connections (default 20)
+  LOG_LEVEL              debug, info, warn or error (default info)`;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -40,7 +57,7 @@ export interface ControllerDaemonConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function parseEnv(env: Env): ControllerDaemonConfig {
-  const authKeys = (env.AUTH_KEY ?? '').split(',').map((k) => k.trim()).filter((k) => k !== '');
+  const authKeys = splitList(env.AUTH_KEY);
   if (authKeys.length === 0) throw new ConfigError('AUTH_KEY is required (a comma-separated list of accepted keys)');
   const config: ControllerDaemonConfig = {
     port: intVar(env, 'PORT', 3000, 0, 65535),
@@ -48,14 +65,14 @@ export function parseEnv(env: Env): ControllerDaemonConfig {
     authKeys,
     nameSeed: nameSeed(env.NAME_SEED),
     database: env.DATABASE_URL || pgEnv(env),
-    discoverd: (env.DISCOVERD ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '' && u !== 'none').map(discoverdUrl),
+    discoverd: splitList(env.DISCOVERD).filter((u) => u !== 'none').map(discoverdUrl),
     logLevel: logLevel(env.LOG_LEVEL),
   };
   if (env.EXTERNAL_IP) config.externalIp = env.EXTERNAL_IP;
   if (env.DEFAULT_ROUTE_DOMAIN) config.defaultRouteDomain = env.DEFAULT_ROUTE_DOMAIN;
   if (env.CA_CERT) config.caCert = env.CA_CERT;
   if (env.PG_POOL_SIZE) config.poolSize = intVar(env, 'PG_POOL_SIZE', 20, 1, 1000);
-  if (config.discoverd.length > 0 && !config.externalIp && isWildcard(config.listenIp)) {
+  if (config.discoverd.length > 0 && !config.externalIp && isWildcardHost(config.listenIp)) {
     throw new ConfigError('EXTERNAL_IP (or a specific LISTEN_IP) is required to register in discoverd');
   }
   return config;
@@ -64,8 +81,9 @@ export function parseEnv(env: Env): ControllerDaemonConfig {
 function intVar(env: Env, name: string, def: number, min: number, max: number): number {
   const v = env[name];
   if (v === undefined || v === '') return def;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
-  return Number(v);
+  const n = parseIntInRange(v, min, max);
+  if (n === undefined) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function nameSeed(v: string | undefined): number {
@@ -85,21 +103,13 @@ function pgEnv(env: Env): PgEnvConfig {
 }
 
 function discoverdUrl(u: string): string {
-  const url = /^https?:\/\//.test(u) ? u : `http://${u}`;
-  try {
-    new URL(url);
-  } catch {
-    throw new ConfigError(`DISCOVERD: invalid URL ${JSON.stringify(u)}`);
-  }
-  return url.replace(/\/+$/, '');
+  const url = parseBaseUrl(u);
+  if (!url) throw new ConfigError(`DISCOVERD: invalid URL ${JSON.stringify(u)}`);
+  return url;
 }
 
 function logLevel(v: string | undefined): LogLevel {
-  if (!v) return 'info';
-  if (v === 'debug' || v === 'info' || v === 'warn' || v === 'error') return v;
-  throw new ConfigError('LOG_LEVEL must be debug, info, warn or error');
-}
-
-function isWildcard(ip: string): boolean {
-  return ip === '0.0.0.0' || ip === '::' || ip === '';
+  const level = parseLogLevel(v || 'info');
+  if (!level) throw new ConfigError('LOG_LEVEL must be debug, info, warn or error');
+  return level;
 }

@@ -15,9 +15,8 @@
  * @flynn-ts/host's `HostClient`: job kills and one-off jobs) and log
  * aggregators (`logaggregator`, for `GET /apps/:id/log`) are found there.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '@flynn-ts/core';
+import { runDaemon, runMain, untilAborted } from '@flynn-ts/core/daemon';
 import type { Logger } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
@@ -26,10 +25,10 @@ import type { Controller } from '@flynn-ts/controller';
 import { HostClient } from '@flynn-ts/host';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import type { Heartbeater } from '@flynn-ts/discovery';
-import { ConfigError, parseEnv } from './config.js';
+import { ConfigError, parseEnv, USAGE } from './config.js';
 import type { ControllerDaemonConfig } from './config.js';
 
-export { parseEnv, ConfigError } from './config.js';
+export { parseEnv, ConfigError, USAGE } from './config.js';
 export type { ControllerDaemonConfig, PgEnvConfig } from './config.js';
 
 export interface ControllerDaemon {
@@ -91,8 +90,16 @@ export async function startControllerDaemon(config: ControllerDaemonConfig, logg
   };
 }
 
-/** Runs the daemon with `env`; resolves with the exit code once it has stopped. */
-export async function runController(env: Readonly<Record<string, string | undefined>>): Promise<number> {
+/** Runs the daemon with `env` (`argv`: only `--help`); resolves with the exit code once it has stopped. */
+export async function runController(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = []): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv.includes('-help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`flynn-controller: unexpected argument ${JSON.stringify(argv[0])}: it is configured by the environment\n\n${USAGE}\n`);
+    return 2;
+  }
   let config: ControllerDaemonConfig;
   try {
     config = parseEnv(env);
@@ -102,49 +109,22 @@ export async function runController(env: Readonly<Record<string, string | undefi
     return 2;
   }
   const logger = jsonLogger({ level: config.logLevel, fields: { app: 'controller' } });
-  let daemon: ControllerDaemon;
-  try {
-    daemon = await startControllerDaemon(config, logger);
-  } catch (err) {
-    logger.error({ event: 'start_failed', err }, 'controller failed to start');
-    return 1;
-  }
-  logger.info({ event: 'started', url: daemon.url }, 'controller started');
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
-        logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
-        process.exit(1);
+  return runDaemon(
+    async (stop) => {
+      let daemon: ControllerDaemon;
+      try {
+        daemon = await startControllerDaemon(config, logger);
+      } catch (err) {
+        logger.error({ event: 'start_failed', err }, 'controller failed to start');
+        return 1;
       }
-      logger.info({ event: 'signal', signal }, 'shutting down');
-      void daemon.close().then(resolve, (err: unknown) => {
-        logger.error({ event: 'shutdown_failed', err }, 'shutdown failed');
-        resolve();
-      });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-  return 0;
-}
-
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  runController(process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`flynn-controller: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
+      logger.info({ event: 'started', url: daemon.url }, 'controller started');
+      await untilAborted(stop);
+      await daemon.close().catch((err: unknown) => logger.error({ event: 'shutdown_failed', err }, 'shutdown failed'));
+      return 0;
     },
+    { logger },
   );
 }
+
+runMain(import.meta.url, 'flynn-controller', () => runController(process.env, process.argv.slice(2)), { version: true });

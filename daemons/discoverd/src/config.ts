@@ -6,6 +6,7 @@
  */
 import { FlynnError } from '@flynn-ts/core';
 import type { LogLevel } from '@flynn-ts/core';
+import { LOG_LEVELS, parseGoFlags, parseLogLevel, splitList } from '@flynn-ts/core/daemon';
 
 export interface DiscoverdConfig {
   /** Holds the raft WAL and the membership marker. */
@@ -49,14 +50,12 @@ export const USAGE = `usage: discoverd -data-dir DIR -host HOST [flags]
   -ttl DURATION        instance TTL, e.g. 10s or 2500ms (default 10s; env DISCOVERD_TTL_MS)
   -wait-net-dns        accepted for compatibility; ignored
   -help                this text
+  -version             print the version
 
 Both -flag=value and --flag value forms are accepted.`;
 
 const VALUE_FLAGS = ['data-dir', 'host', 'peers', 'addr', 'dns-addr', 'recursors', 'dns-workers', 'notify', 'log-level', 'ttl'] as const;
 const BOOL_FLAGS = ['wait-net-dns', 'help', 'h'] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
-type BoolFlag = (typeof BOOL_FLAGS)[number];
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Bad command line or environment. */
 export class ConfigError extends FlynnError {
@@ -68,25 +67,7 @@ export class ConfigError extends FlynnError {
 
 /** Parses argv (without the node and script entries) and env. Throws {@link ConfigError}. */
 export function parseCommandLine(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedCommandLine {
-  const values = new Map<ValueFlag, string>();
-  const bools = new Map<BoolFlag, boolean>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('-') || arg === '-' || arg === '--') throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
-    const body = arg.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const name = eq === -1 ? body : body.slice(0, eq);
-    const inline = eq === -1 ? undefined : body.slice(eq + 1);
-    if (isOneOf(BOOL_FLAGS, name)) {
-      bools.set(name, parseBool(name, inline ?? 'true'));
-    } else if (isOneOf(VALUE_FLAGS, name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new ConfigError(`flag needs an argument: -${name}`);
-      values.set(name, value);
-    } else {
-      throw new ConfigError(`flag provided but not defined: -${name}`);
-    }
-  }
+  const { values, bools } = parseGoFlags(argv, { values: VALUE_FLAGS, bools: BOOL_FLAGS }, (message) => new ConfigError(message));
   if (bools.get('help') || bools.get('h')) return { kind: 'help', text: USAGE };
 
   const dataDir = values.get('data-dir') ?? '';
@@ -97,8 +78,8 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   parseListenAddr(addr);
   const peers = splitList(values.get('peers'));
   for (const p of peers) if (!splitHostPort(p)) throw new ConfigError(`invalid peer ${JSON.stringify(p)}: want host:port`);
-  const logLevel = values.get('log-level') ?? 'info';
-  if (!isOneOf(LEVELS, logLevel)) throw new ConfigError(`invalid -log-level ${JSON.stringify(logLevel)}: want one of ${LEVELS.join(', ')}`);
+  const logLevel = parseLogLevel(values.get('log-level') ?? 'info');
+  if (!logLevel) throw new ConfigError(`invalid -log-level ${JSON.stringify(values.get('log-level'))}: want one of ${LOG_LEVELS.join(', ')}`);
   const ttl = values.get('ttl') ?? env.DISCOVERD_TTL_MS;
 
   const config: DiscoverdConfig = {
@@ -157,19 +138,6 @@ function splitHostPort(addr: string): { host: string; port: number } | undefined
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
-function splitList(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-function parseBool(name: string, value: string): boolean {
-  if (['1', 't', 'true', 'TRUE', 'True'].includes(value)) return true;
-  if (['0', 'f', 'false', 'FALSE', 'False'].includes(value)) return false;
-  throw new ConfigError(`invalid boolean value ${JSON.stringify(value)} for -${name}`);
-}
-
 function checkUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -178,8 +146,4 @@ function checkUrl(url: string): string {
     // fall through
   }
   throw new ConfigError(`invalid -notify ${JSON.stringify(url)}: want an http(s) URL`);
-}
-
-function isOneOf<T extends string>(list: readonly T[], value: string): value is T {
-  return (list as readonly string[]).includes(value);
 }

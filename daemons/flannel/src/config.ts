@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { FlynnError } from '@flynn-ts/core';
 import type { LogLevel } from '@flynn-ts/core';
+import { parseLogLevel, splitList } from '@flynn-ts/core/daemon';
 
 export interface FlannelConfig {
   /** discoverd base URLs. */
@@ -47,7 +48,8 @@ export const USAGE = `usage: flannel [flags]
   --netns PATH          manage the kernel state of this network namespace
   --release-on-exit     give the lease back on SIGTERM (default: keep it for the restart)
   --log-level LEVEL     debug, info, warn or error (default info)
-  --help                this text`;
+  --help                this text
+  --version             print the version`;
 
 /** Bad command line or environment. */
 export class ConfigError extends FlynnError {
@@ -87,10 +89,10 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     throw new ConfigError(err instanceof Error ? err.message : String(err));
   }
   if (values.help) return { kind: 'help', text: USAGE };
-  const servers = (values.discoverd ?? values['discoverd-url'] ?? env.DISCOVERD ?? 'http://127.0.0.1:1111').split(',').map((s) => s.trim()).filter(Boolean);
+  const servers = splitList(values.discoverd ?? values['discoverd-url'] ?? env.DISCOVERD ?? 'http://127.0.0.1:1111');
   if (servers.length === 0 || servers.some((s) => !/^https?:\/\//.test(s))) throw new ConfigError(`--discoverd must be http(s) URLs, got ${JSON.stringify(servers.join(','))}`);
-  const level = values['log-level'] ?? 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new ConfigError(`--log-level must be debug, info, warn or error, got ${level}`);
+  const level = parseLogLevel(values['log-level'] ?? 'info');
+  if (!level) throw new ConfigError(`--log-level must be debug, info, warn or error, got ${values['log-level']}`);
   const config: FlannelConfig = {
     discoverd: servers,
     network: values.network ?? env.NETWORK ?? '100.100.0.0/16',
@@ -100,7 +102,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     leaseTtlMs: duration('lease-ttl', values['lease-ttl'] ?? '24h'),
     resyncMs: duration('resync', values.resync ?? '60s'),
     releaseOnExit: values['release-on-exit'] ?? false,
-    logLevel: level as LogLevel,
+    logLevel: level,
   };
   const iface = values.iface ?? env.EXTERNAL_IP;
   if (iface) config.iface = iface;

@@ -11,9 +11,8 @@
  * `--release-on-exit`), exit 0.
  */
 import { readFile } from 'node:fs/promises';
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '@flynn-ts/core';
+import { readCommandLine, runDaemon, runMain, untilAborted } from '@flynn-ts/core/daemon';
 import type { Logger } from '@flynn-ts/core';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import { FlannelAgent, nameserversOf, netlinkKernel, notifyHost, readSubnetFile, writeSubnetFile } from '@flynn-ts/flannel';
@@ -27,38 +26,11 @@ export type { FlannelConfig, ParsedCommandLine } from './config.js';
 
 /** Runs the daemon with `argv` and `env`; resolves with the exit code. */
 export async function runFlannel(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n\nrun with --help for usage\n`);
-    return 2;
-  }
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${parsed.text}\n`);
-    return 0;
-  }
+  const parsed = readCommandLine(() => parseCommandLine(argv, env), ConfigError);
+  if ('exitCode' in parsed) return parsed.exitCode;
   const config = parsed.config;
   const logger = jsonLogger({ level: config.logLevel, fields: { app: 'flannel' } });
-  const stop = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    logger.info({ event: 'signal', signal }, 'shutting down');
-    stop.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    return await serve(config, logger, stop.signal);
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  return runDaemon((stop) => serve(config, logger, stop), { logger });
 }
 
 async function serve(config: FlannelConfig, logger: Logger, signal: AbortSignal): Promise<number> {
@@ -87,7 +59,7 @@ async function serve(config: FlannelConfig, logger: Logger, signal: AbortSignal)
   let code = 0;
   try {
     await agent.start(signal);
-    await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+    await untilAborted(signal);
   } catch (err) {
     if (!signal.aborted) {
       logger.error({ event: 'start_failed', err }, 'flannel failed to start');
@@ -110,23 +82,4 @@ async function report(config: FlannelConfig, info: NetworkInfo, resolvers: strin
   logger.info({ event: 'notified', url: config.notifyUrl }, 'host notified');
 }
 
-/** True when this module is the program (`node main.js`, the `flannel` bin link, or tsx). */
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  runFlannel(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`flannel: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runMain(import.meta.url, 'flannel', () => runFlannel(process.argv.slice(2), process.env), { version: true });

@@ -9,9 +9,9 @@
  * to stderr and exit non-zero (2 for a command line mistake).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { runDaemon as runUntilSignal, runMain, untilAborted } from '@flynn-ts/core/daemon';
 import { ConfigError, hostJsonArgs, parseDaemonArgs } from './daemon-config.js';
 import { runDaemon } from './daemon.js';
 import type { CliIo, CommandContext } from './cli/context.js';
@@ -77,15 +77,9 @@ async function daemon(argv: string[], io: CliIo): Promise<number> {
     io.out(`${DAEMON_USAGE}\n`);
     return 0;
   }
-  const stopSignal = new Promise<string>((resolve) => {
-    const on = (sig: NodeJS.Signals) => {
-      process.once(sig, () => process.exit(1)); // a second signal: exit at once
-      resolve(sig);
-    };
-    process.once('SIGTERM', on);
-    process.once('SIGINT', on);
-  });
-  return runDaemon(config, { stopSignal, write: (line) => io.err(`${line}\n`) });
+  const daemonConfig = config;
+  // The daemon logs the signal itself (with what it does to the jobs); a second one exits at once.
+  return runUntilSignal((stop) => runDaemon(daemonConfig, { stopSignal: untilAborted(stop).then(String), write: (line) => io.err(`${line}\n`) }));
 }
 
 function readOptional(path: string): string | undefined {
@@ -106,33 +100,19 @@ function hasCommand(cmd: string): boolean {
   }
 }
 
-/** True when this module is the program (`node main.js`, the bin link, or tsx). */
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  const io: CliIo = {
+/** The real process as the CLI's io (built only when this module is the program: touching stdin opens it). */
+function processIo(): CliIo {
+  return {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     stdin: process.stdin,
     stdinIsTty: process.stdin.isTTY === true,
     env: process.env,
   };
-  runFlynnHost(process.argv.slice(2), io).then(
-    (code) => {
-      process.exitCode = code;
-      if (process.argv[2] === 'daemon' || process.argv[2] === 'run') process.exit(code);
-    },
-    (err: unknown) => {
-      process.stderr.write(`flynn-host: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
 }
+
+// Commands that may leave handles open (the daemon, an attached job) exit at once; the rest let stdout drain.
+runMain(import.meta.url, 'flynn-host', () => runFlynnHost(process.argv.slice(2), processIo()), {
+  version: true,
+  exit: process.argv[2] === 'daemon' || process.argv[2] === 'run',
+});

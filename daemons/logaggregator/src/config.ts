@@ -10,6 +10,7 @@
 import { parseArgs } from 'node:util';
 import { FlynnError } from '@flynn-ts/core';
 import type { LogLevel } from '@flynn-ts/core';
+import { parseHostPort, parseLogLevel, splitList } from '@flynn-ts/core/daemon';
 
 export interface LogAggregatorConfig {
   apiHost: string;
@@ -37,7 +38,8 @@ export const USAGE = `usage: flynn-logaggregator [flags]
                            listen address, or 127.0.0.1 when that is a wildcard)
   --no-refill              do not load a snapshot from a peer at start-up
   --log-level LEVEL        debug, info, warn or error (default info)
-  --help                   this text`;
+  --help                   this text
+  --version                print the version`;
 
 export class ConfigError extends FlynnError {
   constructor(message: string) {
@@ -68,10 +70,10 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   if (values.help) return { kind: 'help', text: USAGE };
   const api = parseListenAddr('api-addr', values['api-addr'] ?? `0.0.0.0:${env.PORT_0 || '5000'}`);
   const syslog = parseListenAddr('syslog-addr', values['syslog-addr'] ?? `0.0.0.0:${env.PORT_1 || '3000'}`);
-  const discoverd = (values.discoverd ?? env.DISCOVERD ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const discoverd = splitList(values.discoverd ?? env.DISCOVERD);
   for (const url of discoverd) if (!/^https?:\/\/[^/]/.test(url)) throw new ConfigError(`--discoverd must be http(s) URLs, got ${JSON.stringify(url)}`);
-  const level = values['log-level'] ?? 'info';
-  if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new ConfigError(`--log-level must be debug, info, warn or error, got ${JSON.stringify(level)}`);
+  const level = parseLogLevel(values['log-level'] ?? 'info');
+  if (!level) throw new ConfigError(`--log-level must be debug, info, warn or error, got ${JSON.stringify(values['log-level'])}`);
   const serviceName = values['service-name'] ?? (env.SERVICE_NAME || 'logaggregator');
   if (!/^[a-z0-9-]+$/.test(serviceName)) throw new ConfigError(`service name must be lowercase letters, digits and dashes, got ${JSON.stringify(serviceName)}`);
   const config: LogAggregatorConfig = {
@@ -82,7 +84,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
     serviceName,
     discoverd,
     refill: !values['no-refill'],
-    logLevel: level as LogLevel,
+    logLevel: level,
   };
   const advertise = values['advertise-host'] ?? env.EXTERNAL_IP;
   if (advertise) config.advertiseHost = advertise;
@@ -91,8 +93,7 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
 
 /** `host:port`, `[v6]:port` or `:port` (all interfaces). */
 export function parseListenAddr(flag: string, text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim());
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError(`--${flag} must be HOST:PORT with a port 0-65535, got ${JSON.stringify(text)}`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  const addr = parseHostPort(text);
+  if (!addr) throw new ConfigError(`--${flag} must be HOST:PORT with a port 0-65535, got ${JSON.stringify(text)}`);
+  return addr;
 }

@@ -8,9 +8,8 @@
  * registers as `logaggregator` (the syslog address, meta API_PORT). JSON log
  * lines go to stderr. SIGTERM/SIGINT: deregister, close, exit 0.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '@flynn-ts/core';
+import { readCommandLine, runDaemon, runMain, untilAborted } from '@flynn-ts/core/daemon';
 import type { Logger } from '@flynn-ts/core';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import { LogAggregator } from '@flynn-ts/logaggregator';
@@ -22,37 +21,11 @@ export type { LogAggregatorConfig, ParsedCommandLine } from './config.js';
 
 /** Runs the daemon with `argv` and `env` until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runLogAggregator(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n\nrun with --help for usage\n`);
-    return 2;
-  }
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${parsed.text}\n`);
-    return 0;
-  }
+  const parsed = readCommandLine(() => parseCommandLine(argv, env), ConfigError);
+  if ('exitCode' in parsed) return parsed.exitCode;
   const config = parsed.config;
   const logger = jsonLogger({ level: config.logLevel, fields: { app: 'logaggregator' } });
-  const stop = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) {
-      logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    logger.info({ event: 'signal', signal }, 'shutting down');
-    stop.abort();
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  try {
-    return await serve(config, logger, stop.signal);
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
+  return runDaemon((stop) => serve(config, logger, stop), { logger });
 }
 
 async function serve(config: LogAggregatorConfig, logger: Logger, signal: AbortSignal): Promise<number> {
@@ -77,30 +50,11 @@ async function serve(config: LogAggregatorConfig, logger: Logger, signal: AbortS
     return 1;
   }
   logger.info({ event: 'started', api: agg.apiUrl, syslogPort: agg.syslogPort, registered: agg.registeredAddr ?? null }, 'flynn-logaggregator running');
-  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  await untilAborted(signal);
   await agg.close();
   await discovery?.close();
   logger.info({ event: 'stopped' }, 'flynn-logaggregator stopped');
   return 0;
 }
 
-/** True when this module is the program (`node main.js`, the bin link, or tsx). */
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  runLogAggregator(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`flynn-logaggregator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runMain(import.meta.url, 'flynn-logaggregator', () => runLogAggregator(process.argv.slice(2), process.env), { version: true });

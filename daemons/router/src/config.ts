@@ -5,6 +5,7 @@
  */
 import { FlynnError } from '@flynn-ts/core';
 import type { LogLevel } from '@flynn-ts/core';
+import { parseGoFlags, parseLogLevel } from '@flynn-ts/core/daemon';
 
 export interface RouterDaemonConfig {
   /** Address of the HTTP, HTTPS and API listeners (`LISTEN_IP`). */
@@ -69,6 +70,7 @@ export const USAGE = `usage: flynn-router [flags]
   -shutdown-grace DUR   how long SIGTERM lets requests finish (10s)
   -log-level LEVEL      debug, info, warn or error (info; DEBUG=1 → debug)
   -help                 this text
+  -version              print the version
 
 Environment: LISTEN_IP, EXTERNAL_IP, PORT, COOKIE_KEY (base64, 32 bytes), TLSCERT, TLSKEY,
 PROXY_PROTOCOL=true, LEGACY_TLS=true, DEFAULT_HTTP_PORT, DEFAULT_HTTPS_PORT,
@@ -79,8 +81,6 @@ const VALUE_FLAGS = [
   'cluster-scheduling', 'routes-file', 'discoverd', 'max-body-bytes', 'shutdown-grace', 'log-level',
 ] as const;
 const BOOL_FLAGS = ['access-log', 'help', 'h'] as const;
-type ValueFlag = (typeof VALUE_FLAGS)[number];
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 export class ConfigError extends FlynnError {
   constructor(message: string) {
@@ -92,27 +92,8 @@ export class ConfigError extends FlynnError {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function parseCommandLine(argv: readonly string[], env: Env = {}, cpus = 1): ParsedCommandLine {
-  const values = new Map<ValueFlag, string>();
-  const bools = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('-') || arg === '-' || arg === '--') throw new ConfigError(`unexpected argument ${JSON.stringify(arg)}`);
-    const body = arg.replace(/^--?/, '');
-    const eq = body.indexOf('=');
-    const name = eq === -1 ? body : body.slice(0, eq);
-    const inline = eq === -1 ? undefined : body.slice(eq + 1);
-    if ((BOOL_FLAGS as readonly string[]).includes(name)) {
-      if (inline === undefined || inline === 'true') bools.add(name);
-      else if (inline !== 'false') throw new ConfigError(`invalid boolean ${JSON.stringify(inline)} for -${name}`);
-    } else if ((VALUE_FLAGS as readonly string[]).includes(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new ConfigError(`flag needs an argument: -${name}`);
-      values.set(name as ValueFlag, value);
-    } else {
-      throw new ConfigError(`flag provided but not defined: -${name}`);
-    }
-  }
-  if (bools.has('help') || bools.has('h')) return { kind: 'help', text: USAGE };
+  const { values, bools } = parseGoFlags(argv, { values: VALUE_FLAGS, bools: BOOL_FLAGS }, (message) => new ConfigError(message));
+  if (bools.get('help') || bools.get('h')) return { kind: 'help', text: USAGE };
 
   let httpPort = port(values.get('http-port') ?? '8080', '-http-port', true);
   let httpsPort = port(values.get('https-port') ?? '4433', '-https-port', true);
@@ -131,8 +112,9 @@ export function parseCommandLine(argv: readonly string[], env: Env = {}, cpus = 
   const tcpRangeStart = port(values.get('tcp-range-start') ?? '3000', '-tcp-range-start', false);
   const tcpRangeEnd = port(values.get('tcp-range-end') ?? '3500', '-tcp-range-end', false);
   if (tcpRangeEnd < tcpRangeStart) throw new ConfigError('-tcp-range-end is below -tcp-range-start');
-  const logLevel = values.get('log-level') ?? (env.DEBUG ? 'debug' : 'info');
-  if (!(LEVELS as readonly string[]).includes(logLevel)) throw new ConfigError(`invalid -log-level ${JSON.stringify(logLevel)}`);
+  const levelText = values.get('log-level') ?? (env.DEBUG ? 'debug' : 'info');
+  const logLevel = parseLogLevel(levelText);
+  if (!logLevel) throw new ConfigError(`invalid -log-level ${JSON.stringify(levelText)}`);
   const scheduling = values.get('cluster-scheduling');
   if (scheduling !== undefined && scheduling !== 'rr' && scheduling !== 'none') throw new ConfigError('-cluster-scheduling must be rr or none');
 
@@ -150,8 +132,8 @@ export function parseCommandLine(argv: readonly string[], env: Env = {}, cpus = 
     controllerUrls: list(env.CONTROLLER_URL),
     discoverd: list(values.get('discoverd') ?? env.DISCOVERD).map((u) => (u.includes('://') ? u : `http://${u}`)),
     externalIp: env.EXTERNAL_IP || env.LISTEN_IP || '127.0.0.1',
-    accessLog: bools.has('access-log'),
-    logLevel: logLevel as LogLevel,
+    accessLog: bools.get('access-log') ?? false,
+    logLevel,
     maxBodyBytes: count(values.get('max-body-bytes') ?? '0', '-max-body-bytes'),
     shutdownGraceMs: duration(values.get('shutdown-grace') ?? '10s', '-shutdown-grace'),
   };

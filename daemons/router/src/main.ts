@@ -12,10 +12,9 @@
  * processes. -workers 0 runs everything in this one process.
  */
 import cluster from 'node:cluster';
-import { realpathSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '@flynn-ts/core';
+import { readCommandLine, runDaemon, runMain, untilAborted } from '@flynn-ts/core/daemon';
 import { runClusterWorker } from '@flynn-ts/router';
 import { ConfigError, parseCommandLine } from './config.js';
 
@@ -30,69 +29,29 @@ export async function runRouter(argv: readonly string[], env: Readonly<Record<st
     await runClusterWorker();
     return 0;
   }
-  let parsed;
-  try {
-    parsed = parseCommandLine(argv, env, availableParallelism());
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n\nrun with -help for usage\n`);
-    return 2;
-  }
-  if (parsed.kind === 'help') {
-    process.stdout.write(`${parsed.text}\n`);
-    return 0;
-  }
+  const parsed = readCommandLine(() => parseCommandLine(argv, env, availableParallelism()), ConfigError, { helpFlag: '-help' });
+  if ('exitCode' in parsed) return parsed.exitCode;
   const config = parsed.config;
   const logger = jsonLogger({ level: config.logLevel, fields: { app: 'router' } });
-  let router;
-  try {
-    // Loaded here, not at the top: workers (the data path) never load the API and discovery client stacks.
-    const { startRouterDaemon } = await import('./start-router.js');
-    router = await startRouterDaemon(config, logger);
-  } catch (err) {
-    logger.error({ event: 'start_failed', err }, 'flynn-router failed to start');
-    return 1;
-  }
-  logger.info({ event: 'started', http: router.http, https: router.https, api: router.api, workers: config.workers }, 'flynn-router started');
-
-  let signals = 0;
-  let stopped!: () => void;
-  const done = new Promise<void>((r) => (stopped = r));
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (++signals > 1) {
-      logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    logger.info({ event: 'signal', signal }, 'draining');
-    void router.close().then(stopped, (err: unknown) => {
-      logger.error({ event: 'close_failed', err }, 'error while closing');
-      stopped();
-    });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  await done;
-  logger.info({ event: 'stopped' }, 'flynn-router stopped');
-  return 0;
-}
-
-/** True when this module is the program (`node main.js`, the `flynn-router` bin link, or tsx). */
-function isMain(): boolean {
-  const entry = process.argv[1];
-  if (!entry) return false;
-  try {
-    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  runRouter(process.argv.slice(2), process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`flynn-router: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
+  return runDaemon(
+    async (stop) => {
+      let router;
+      try {
+        // Loaded here, not at the top: workers (the data path) never load the API and discovery client stacks.
+        const { startRouterDaemon } = await import('./start-router.js');
+        router = await startRouterDaemon(config, logger);
+      } catch (err) {
+        logger.error({ event: 'start_failed', err }, 'flynn-router failed to start');
+        return 1;
+      }
+      logger.info({ event: 'started', http: router.http, https: router.https, api: router.api, workers: config.workers }, 'flynn-router started');
+      await untilAborted(stop);
+      await router.close().catch((err: unknown) => logger.error({ event: 'close_failed', err }, 'error while closing'));
+      logger.info({ event: 'stopped' }, 'flynn-router stopped');
+      return 0;
     },
+    { logger, stopMessage: 'draining' },
   );
 }
+
+runMain(import.meta.url, 'flynn-router', () => runRouter(process.argv.slice(2), process.env), { version: true });
