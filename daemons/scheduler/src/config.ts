@@ -15,6 +15,22 @@
  * - `SCHEDULER_NAME` (logs, `/debug/state`), `LOG_LEVEL`.
  */
 import type { LogLevel } from '@flynn-ts/core';
+import { isWildcardHost, parseBaseUrl, parseIntInRange, parseLogLevel, splitList } from '@flynn-ts/core/daemon';
+
+/** `flynn-scheduler --help`: it takes no flags, only the environment. */
+export const USAGE = `usage: flynn-scheduler [--help | --version]
+
+Configured by the environment:
+  DISCOVERD        discoverd URLs, comma-separated (required): hosts, routers, leader election
+  CONTROLLER_URL   controller URLs, comma-separated (default: service controller in discovery)
+  CONTROLLER_KEY   the controller's API key (or the first of AUTH_KEY; required)
+  PORT             /debug/state port (default 3000)
+  LISTEN_IP        listen address (default all interfaces)
+  EXTERNAL_IP      address registered in controller-scheduler (default LISTEN_IP, else 127.0.0.1)
+  HOST_MEMORY      capacity of hosts that report none, bytes or e.g. 8GiB (default: this machine's)
+  HOST_CPU         the same for CPU, in milli-CPU (default: this machine's CPUs)
+  SCHEDULER_NAME   name in logs and /debug/state
+  LOG_LEVEL        debug, info, warn or error (default info)`;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -40,18 +56,18 @@ export interface SchedulerDaemonConfig {
 type Env = Readonly<Record<string, string | undefined>>;
 
 export function parseEnv(env: Env): SchedulerDaemonConfig {
-  const discoverd = list(env.DISCOVERD).filter((u) => u !== 'none').map((u) => url(u, 'DISCOVERD'));
+  const discoverd = splitList(env.DISCOVERD).filter((u) => u !== 'none').map((u) => url(u, 'DISCOVERD'));
   if (discoverd.length === 0) throw new ConfigError('DISCOVERD is required (a comma-separated list of discoverd URLs)');
-  const key = env.CONTROLLER_KEY?.trim() || list(env.AUTH_KEY)[0];
+  const key = env.CONTROLLER_KEY?.trim() || splitList(env.AUTH_KEY)[0];
   if (!key) throw new ConfigError('CONTROLLER_KEY (or AUTH_KEY) is required');
   const listenIp = env.LISTEN_IP || '0.0.0.0';
   const config: SchedulerDaemonConfig = {
     discoverd,
-    controllerUrls: list(env.CONTROLLER_URL).map((u) => url(u, 'CONTROLLER_URL')),
+    controllerUrls: splitList(env.CONTROLLER_URL).map((u) => url(u, 'CONTROLLER_URL')),
     controllerKey: key,
     port: intVar(env, 'PORT', 3000, 0, 65535),
     listenIp,
-    advertiseIp: env.EXTERNAL_IP || (isWildcard(listenIp) ? '127.0.0.1' : listenIp),
+    advertiseIp: env.EXTERNAL_IP || (isWildcardHost(listenIp) ? '127.0.0.1' : listenIp),
     logLevel: logLevel(env.LOG_LEVEL),
   };
   if (env.HOST_MEMORY) config.hostMemory = bytes(env.HOST_MEMORY);
@@ -60,28 +76,18 @@ export function parseEnv(env: Env): SchedulerDaemonConfig {
   return config;
 }
 
-function list(v: string | undefined): string[] {
-  return (v ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
 function url(u: string, name: string): string {
-  const full = /^https?:\/\//.test(u) ? u : `http://${u}`;
-  try {
-    new URL(full);
-  } catch {
-    throw new ConfigError(`${name}: invalid URL ${JSON.stringify(u)}`);
-  }
-  return full.replace(/\/+$/, '');
+  const full = parseBaseUrl(u);
+  if (full === undefined) throw new ConfigError(`${name}: invalid URL ${JSON.stringify(u)}`);
+  return full;
 }
 
 function intVar(env: Env, name: string, def: number, min: number, max: number): number {
   const v = env[name];
   if (v === undefined || v === '') return def;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
-  return Number(v);
+  const n = parseIntInRange(v, min, max);
+  if (n === undefined) throw new ConfigError(`${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
@@ -97,10 +103,7 @@ export function bytes(v: string): number {
 
 function logLevel(v: string | undefined): LogLevel {
   if (!v) return 'info';
-  if (v === 'debug' || v === 'info' || v === 'warn' || v === 'error') return v;
-  throw new ConfigError('LOG_LEVEL must be debug, info, warn or error');
-}
-
-function isWildcard(ip: string): boolean {
-  return ip === '0.0.0.0' || ip === '::' || ip === '';
+  const level = parseLogLevel(v);
+  if (level === undefined) throw new ConfigError('LOG_LEVEL must be debug, info, warn or error');
+  return level;
 }

@@ -11,9 +11,8 @@
  * SIGTERM/SIGINT deregisters (the next scheduler takes over at once), stops
  * the loops and exits 0. Jobs keep running.
  */
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { jsonLogger } from '@flynn-ts/core';
+import { runDaemon, runMain, untilAborted } from '@flynn-ts/core/daemon';
 import type { Logger } from '@flynn-ts/core';
 import { serve } from '@flynn-ts/core/http';
 import type { HttpServerHandle } from '@flynn-ts/core/http';
@@ -22,10 +21,10 @@ import { DiscoveryClient } from '@flynn-ts/discovery';
 import { HostClient } from '@flynn-ts/host';
 import { createSchedulerApi, DeployRunner, machineCapacity, Scheduler } from '@flynn-ts/scheduler';
 import type { SchedulerController, DeployController, SchedulerHost } from '@flynn-ts/scheduler';
-import { ConfigError, parseEnv } from './config.js';
+import { ConfigError, parseEnv, USAGE } from './config.js';
 import type { SchedulerDaemonConfig } from './config.js';
 
-export { parseEnv, ConfigError, bytes } from './config.js';
+export { parseEnv, ConfigError, bytes, USAGE } from './config.js';
 export type { SchedulerDaemonConfig } from './config.js';
 
 export interface SchedulerDaemon {
@@ -83,8 +82,16 @@ export async function startSchedulerDaemon(config: SchedulerDaemonConfig, logger
   };
 }
 
-/** Runs the daemon with `env`; resolves with the exit code once it has stopped. */
-export async function runScheduler(env: Readonly<Record<string, string | undefined>>): Promise<number> {
+/** Runs the daemon with `env` (`argv`: only `--help`); resolves with the exit code once it has stopped. */
+export async function runScheduler(env: Readonly<Record<string, string | undefined>>, argv: readonly string[] = []): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h') || argv.includes('-help')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (argv.length > 0) {
+    process.stderr.write(`flynn-scheduler: unexpected argument ${JSON.stringify(argv[0])}: it is configured by the environment\n\n${USAGE}\n`);
+    return 2;
+  }
   let config: SchedulerDaemonConfig;
   try {
     config = parseEnv(env);
@@ -94,49 +101,22 @@ export async function runScheduler(env: Readonly<Record<string, string | undefin
     return 2;
   }
   const logger = jsonLogger({ level: config.logLevel, fields: { app: 'scheduler' } });
-  let daemon: SchedulerDaemon;
-  try {
-    daemon = await startSchedulerDaemon(config, logger);
-  } catch (err) {
-    logger.error({ event: 'start_failed', err }, 'scheduler failed to start');
-    return 1;
-  }
-  logger.info({ event: 'started', url: daemon.url }, 'scheduler started');
-  await new Promise<void>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) {
-        logger.warn({ event: 'signal', signal }, 'second signal: exiting at once');
-        process.exit(1);
+  return runDaemon(
+    async (stop) => {
+      let daemon: SchedulerDaemon;
+      try {
+        daemon = await startSchedulerDaemon(config, logger);
+      } catch (err) {
+        logger.error({ event: 'start_failed', err }, 'scheduler failed to start');
+        return 1;
       }
-      logger.info({ event: 'signal', signal }, 'shutting down');
-      void daemon.close().then(resolve, (err: unknown) => {
-        logger.error({ event: 'shutdown_failed', err }, 'shutdown failed');
-        resolve();
-      });
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  });
-  return 0;
-}
-
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  runScheduler(process.env).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`flynn-scheduler: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
+      logger.info({ event: 'started', url: daemon.url }, 'scheduler started');
+      await untilAborted(stop);
+      await daemon.close().catch((err: unknown) => logger.error({ event: 'shutdown_failed', err }, 'shutdown failed'));
+      return 0;
     },
+    { logger },
   );
 }
+
+runMain(import.meta.url, 'flynn-scheduler', () => runScheduler(process.env, process.argv.slice(2)), { version: true });
