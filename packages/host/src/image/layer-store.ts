@@ -29,12 +29,13 @@ import type { LayerRef } from './core/mountspec.js';
 import { ImageError } from './image-error.js';
 import { fetchVerifiedLayer } from './layer-fetch.js';
 import type { FetchFn } from './layer-fetch.js';
+import { nodeHttpFetch } from './node-http-fetch.js';
 import { isMountPoint, mountSquashfs, unmount } from './squashfs.js';
 
 export interface LayerImageStoreOptions {
   /** Root of the store: `layers/` (cache) and `mnt/` (mount points) go under it. */
   dir: string;
-  /** For http(s) layers; default the global `fetch`. */
+  /** For http(s) layers; default node:http(s) (node-http-fetch.ts). */
   fetch?: FetchFn;
   logger?: Logger;
   /** Keep a layer mounted this long after its last release (ms). Default 0. */
@@ -56,7 +57,7 @@ export class LayerImageStore implements ImageStore {
 
   constructor(options: LayerImageStoreOptions) {
     this.dir = options.dir;
-    this.fetchFn = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.fetchFn = options.fetch ?? nodeHttpFetch;
     this.log = options.logger ?? noopLogger;
     this.unmountDelayMs = options.unmountDelayMs ?? 0;
     this.clock = options.clock ?? systemClock;

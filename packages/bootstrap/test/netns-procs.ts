@@ -1,0 +1,231 @@
+/**
+ * Processes, commands and teardown for the netns cluster (netns-cluster.ts):
+ * every child is started with `nsenter --net=/run/netns/<ns>` (only its
+ * network namespace differs: mounts, cgroups and runc state are the
+ * machine's, as flynn-host's oci driver needs — `ip netns exec` would remount
+ * /sys and hide /sys/fs/cgroup), tracked by PID and killed by PID.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileP = promisify(execFile);
+const RUNC_ROOT = '/run/flynn-ts/runc'; // flynn-host's default (the oci driver's runtime root)
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
+/** `node` flags that run this checkout's TypeScript sources. */
+export const TSX = ['--conditions=@flynn-ts/source', '--import', 'tsx'];
+
+/** Runs a command; resolves with stdout, rejects with stderr in the message. */
+export async function run(cmd: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
+  try {
+    const { stdout } = await execFileP(cmd, [...args], { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 << 20 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
+  }
+}
+
+/** Runs `argv` inside namespace `ns` (nsenter --net) and resolves with its stdout. */
+export function runIn(ns: string, argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
+  return run('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], options);
+}
+
+/** `ip -n <ns> ...`. */
+export function ipIn(ns: string, ...args: string[]): Promise<string> {
+  return run('ip', ['-n', ns, ...args]);
+}
+
+export function safeKill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface Proc {
+  readonly name: string;
+  readonly pid: number;
+  /** stdout and stderr lines, in order (the last 2000). */
+  readonly lines: string[];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly alive: boolean;
+  /** Sends a signal; resolves once the process has exited (SIGKILL after `graceMs`). */
+  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
+}
+
+const everyChild = new Set<ChildProcess>();
+let exitHook = false;
+
+/** Starts `argv` inside `ns` (cwd: the repo root), with stdout/stderr kept as lines. */
+export function spawnIn(ns: string, name: string, argv: readonly string[], env: Record<string, string> = {}): Proc {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const c of everyChild) if (c.pid !== undefined) safeKill(c.pid, 'SIGKILL');
+    });
+  }
+  // nsenter without --fork execs the program: the PID is the daemon's own.
+  const child = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
+  });
+  if (child.pid === undefined) throw new Error(`spawn of ${name} failed`);
+  everyChild.add(child);
+  const lines: string[] = [];
+  for (const stream of [child.stdout!, child.stderr!]) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        lines.push(buf.slice(0, nl));
+        if (lines.length > 2000) lines.splice(0, lines.length - 2000);
+        buf = buf.slice(nl + 1);
+      }
+    });
+  }
+  let alive = true;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
+    child.once('exit', (code, signal) => {
+      alive = false;
+      everyChild.delete(child);
+      res({ code, signal });
+    }),
+  );
+  const pid = child.pid;
+  return {
+    name,
+    pid,
+    lines,
+    exited,
+    get alive() {
+      return alive;
+    },
+    async stop(signal = 'SIGTERM', graceMs = 10_000) {
+      if (!alive) return;
+      safeKill(pid, signal);
+      const timer = setTimeout(() => safeKill(pid, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** An HTTP request from inside `ns` with curl: status (0 when none) and body. */
+export async function curlIn(ns: string, url: string, options: { host?: string; timeoutS?: number } = {}): Promise<{ status: number; body: string }> {
+  const args = ['curl', '-sS', '--max-time', String(options.timeoutS ?? 5), '-o', '-', '-w', '\n%{http_code}'];
+  if (options.host) args.push('-H', `Host: ${options.host}`);
+  try {
+    const out = await runIn(ns, [...args, url], { timeoutMs: (options.timeoutS ?? 5) * 1000 + 5_000 });
+    const nl = out.lastIndexOf('\n');
+    return { status: Number(out.slice(nl + 1)), body: out.slice(0, nl) };
+  } catch (err) {
+    return { status: 0, body: (err as Error).message };
+  }
+}
+
+/** Kills and deletes the runc containers of these hosts' jobs (left over when a host died) and their namespaces. */
+export async function removeContainers(hostIds: readonly string[]): Promise<void> {
+  if (hostIds.length === 0) return;
+  const list = await run('runc', ['--root', RUNC_ROOT, 'list', '-q']).catch(() => '');
+  for (const id of list.split('\n').map((s) => s.trim()).filter(Boolean)) {
+    if (!hostIds.some((h) => id.startsWith(`flynn-${h}-`))) continue; // containerId(<host id>-<uuid>)
+    await run('runc', ['--root', RUNC_ROOT, 'kill', id, 'KILL']).catch(() => {});
+    await run('runc', ['--root', RUNC_ROOT, 'delete', '--force', id]).catch(() => {});
+  }
+  const netns = await run('ip', ['netns', 'list']).catch(() => '');
+  for (const line of netns.split('\n')) {
+    const name = line.trim().split(/\s+/)[0] ?? '';
+    if (name && hostIds.some((h) => name.startsWith(`flynn-${h}-`))) await deleteNetns(name); // netnsName(<host id>-<uuid>)
+  }
+}
+
+export async function deleteNetns(ns: string): Promise<void> {
+  const pids = await run('ip', ['netns', 'pids', ns]).catch(() => '');
+  for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
+  await run('ip', ['netns', 'del', ns]).catch(() => {});
+}
+
+/** Removes the (empty once the jobs are gone) cgroup trees named `parent` (or matching it), deepest first. */
+export async function removeCgroups(parent: string | ((name: string) => boolean)): Promise<void> {
+  const match = typeof parent === 'string' ? (name: string) => name === parent : parent;
+  const roots: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      const p = join(dir, e.name);
+      if (match(e.name)) roots.push(p);
+      else if (depth < 4) await walk(p, depth + 1);
+    }
+  };
+  await walk('/sys/fs/cgroup', 0);
+  for (const root of roots) await rmdirTree(root);
+}
+
+async function rmdirTree(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isDirectory()) await rmdirTree(join(dir, e.name));
+  await run('rmdir', [dir]).catch(() => {});
+}
+
+/** Mount points under `dir`, deepest first. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await run('cat', ['/proc/self/mountinfo']).catch(() => '');
+  const points = text.split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p === dir || p.startsWith(`${dir}/`));
+  return points.sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Removes what a netns-cluster test process that is gone (SIGKILLed) left
+ * behind, by the pid in the names: its namespaces (killing the daemons in
+ * them), its jobs' containers and namespaces, cgroups, root veth, temp dir
+ * (unmounting what is mounted there) and PostgreSQL.
+ */
+export async function sweepStale(): Promise<void> {
+  const dead = (pid: string | undefined) => !isAlive(Number(pid));
+  const ps = await run('ps', ['-eo', 'pid=,args=']).catch(() => '');
+  for (const m of ps.matchAll(/^\s*(\d+) \S*postgres -D (\S+)\/data .*-c netns_cluster\.owner=(\d+)/gm)) {
+    if (!dead(m[3])) continue;
+    safeKill(Number(m[1]), 'SIGQUIT'); // immediate shutdown
+    for (let i = 0; i < 50 && isAlive(Number(m[1])); i++) await new Promise((r) => setTimeout(r, 100));
+    await rm(m[2]!, { recursive: true, force: true }).catch(() => {});
+  }
+  const netns = await run('ip', ['netns', 'list']).catch(() => '');
+  for (const m of netns.matchAll(/^(nc(\d+)[a-z]-\S+)/gm)) if (dead(m[2])) await deleteNetns(m[1]!);
+  const containers = await run('runc', ['--root', RUNC_ROOT, 'list', '-q']).catch(() => '');
+  const staleHosts = new Set<string>();
+  for (const m of `${containers}\n${netns}`.matchAll(/^flynn-(nc(\d+)[a-z]h\d+)-/gm)) if (dead(m[2])) staleHosts.add(m[1]!);
+  await removeContainers([...staleHosts]);
+  await removeCgroups((name) => {
+    const m = /^flynn-nc(\d+)[a-z]$/.exec(name);
+    return m !== null && dead(m[1]);
+  });
+  const links = await run('ip', ['-o', 'link', 'show']).catch(() => '');
+  for (const m of links.matchAll(/^\d+: (nc(\d+)[a-z]r)@/gm)) if (dead(m[2])) await run('ip', ['link', 'del', m[1]!]).catch(() => {});
+  for (const name of await readdir(tmpdir()).catch(() => [])) {
+    const m = /^flynn-netns-cluster-nc(\d+)[a-z]-/.exec(name);
+    if (!m || !dead(m[1])) continue;
+    const dir = join(tmpdir(), name);
+    for (const point of await mountsUnder(dir)) await run('umount', ['-l', point]).catch(() => {});
+    await rm(dir, { recursive: true, force: true }).catch(() => {});
+  }
+}
