@@ -5,15 +5,14 @@
  * killed by `killAll()` (call it in afterAll), and by an exit hook as a last
  * resort.
  */
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@flynn-ts/core/testing';
+import { killAllTracked, parseLogLine, spawnTracked, waitFor } from '@flynn-ts/core/testing';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const MAIN = join(REPO_ROOT, 'daemons/discoverd/src/main.ts');
@@ -47,19 +46,7 @@ export interface Daemon {
   kill(signal?: NodeJS.Signals): void;
 }
 
-const live = new Set<ChildProcess>();
 const spawned: Daemon[] = [];
-process.once('exit', () => {
-  for (const p of live) if (p.pid !== undefined) safeKill(p.pid, 'SIGKILL');
-});
-
-function safeKill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
 
 /** Spawns one daemon and waits until its API answers `/ping`. */
 export async function spawnDaemon(spec: DaemonSpec): Promise<Daemon> {
@@ -68,51 +55,24 @@ export async function spawnDaemon(spec: DaemonSpec): Promise<Daemon> {
   if (spec.peers) args.push('-peers', spec.peers.join(','));
   if (spec.dnsPort !== undefined) args.push(`--dns-addr=${HOST}:${spec.dnsPort}`);
   args.push(`--ttl=${spec.ttl ?? '2s'}`, ...(spec.extraArgs ?? []));
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
-  if (child.pid === undefined) throw new Error(`spawn of ${spec.name} failed`);
-  live.add(child);
   const logs: Record<string, unknown>[] = [];
-  let buffered = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf('\n')) !== -1) {
-      const line = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ raw: line });
-      }
-    }
-  });
-  child.stdout!.resume();
-  let alive = true;
-  const exited = new Promise<ExitInfo>((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      alive = false;
-      live.delete(child);
-      resolveExit({ code, signal });
-    });
-  });
-  const pid = child.pid;
+  const proc = spawnTracked([process.execPath, ...args], { name: spec.name, cwd: REPO_ROOT, capture: 'stderr', onLine: (line) => logs.push(parseLogLine(line)) });
   const daemon: Daemon = {
     spec,
-    pid,
+    pid: proc.pid,
     addr,
     url: `http://${addr}`,
     logs,
-    exited,
+    exited: proc.exited,
     get alive() {
-      return alive;
+      return proc.alive;
     },
-    kill: (signal = 'SIGKILL') => safeKill(pid, signal),
+    kill: (signal = 'SIGKILL') => proc.kill(signal),
   };
   spawned.push(daemon);
   await waitFor(
     async () => {
-      if (!alive) throw new Error(`${spec.name} exited early: ${JSON.stringify(logs.slice(-5))}`);
+      if (!proc.alive) throw new Error(`${spec.name} exited early: ${JSON.stringify(logs.slice(-5))}`);
       return (await fetch(`${daemon.url}/ping`, { signal: AbortSignal.timeout(1_000) })).status === 200;
     },
     { timeoutMs: 30_000, intervalMs: 100, what: `${spec.name} answering /ping` },
@@ -132,13 +92,7 @@ export async function killAll(): Promise<void> {
       await writeFile(join(logDir, `${d.spec.name}-${d.spec.port}-${i}.log`), d.logs.map((l) => JSON.stringify(l)).join('\n') + '\n');
     }
   }
-  const waits: Promise<unknown>[] = [];
-  for (const p of [...live]) {
-    if (p.pid === undefined) continue;
-    waits.push(new Promise((r) => p.once('exit', r)));
-    safeKill(p.pid, 'SIGKILL');
-  }
-  await Promise.race([Promise.all(waits), new Promise((r) => setTimeout(r, 5_000))]);
+  await killAllTracked('SIGKILL', 5_000);
 }
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {

@@ -4,13 +4,12 @@
  * loopback with temp directories. Daemons are tracked by PID and killed by
  * `killAll()` (and by an exit hook as a last resort).
  */
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@flynn-ts/core/testing';
+import { isAlive, parseLogLine, safeKill, spawnTracked, trackedProcesses, waitFor } from '@flynn-ts/core/testing';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 export const MAIN = join(REPO_ROOT, 'daemons/host/src/main.ts');
@@ -24,27 +23,7 @@ export interface Daemon {
   kill(signal?: NodeJS.Signals): void;
 }
 
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const p of live) if (p.pid !== undefined) safeKill(p.pid, 'SIGKILL');
-});
-
-export function safeKill(pid: number, signal: NodeJS.Signals | number): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export { isAlive, safeKill };
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -56,51 +35,28 @@ export async function freePort(): Promise<number> {
 
 /** Starts `flynn-host daemon` with `args` and waits until `/ping` answers. */
 export async function spawnDaemon(port: number, args: string[], env: Record<string, string> = {}): Promise<Daemon> {
-  const child = spawn(process.execPath, [...NODE_ARGS, 'daemon', '--http-port', String(port), '--listen-ip', '127.0.0.1', ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0', FLYNN_HOST_CONFIG: '/nonexistent/host.json', ...env },
-  });
-  if (child.pid === undefined) throw new Error('spawn of flynn-host failed');
-  live.add(child);
   const logs: Record<string, unknown>[] = [];
-  let buf = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ raw: line });
-      }
-    }
+  const proc = spawnTracked([process.execPath, ...NODE_ARGS, 'daemon', '--http-port', String(port), '--listen-ip', '127.0.0.1', ...args], {
+    name: 'flynn-host',
+    cwd: REPO_ROOT,
+    env: { FLYNN_HOST_CONFIG: '/nonexistent/host.json', ...env },
+    capture: 'stderr',
+    onLine: (line) => logs.push(parseLogLine(line)),
   });
-  let alive = true;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.once('exit', (code, signal) => {
-      alive = false;
-      live.delete(child);
-      res({ code, signal });
-    }),
-  );
-  const pid = child.pid;
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
-      if (!alive) throw new Error(`flynn-host exited early: ${JSON.stringify(logs.slice(-5))}`);
+      if (!proc.alive) throw new Error(`flynn-host exited early: ${JSON.stringify(logs.slice(-5))}`);
       return (await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) })).status === 200;
     },
     { timeoutMs: 30_000, intervalMs: 100, what: 'flynn-host answering /ping' },
   );
-  return { pid, url, logs, exited, kill: (signal = 'SIGKILL') => safeKill(pid, signal) };
+  return { pid: proc.pid, url, logs, exited: proc.exited, kill: (signal = 'SIGKILL') => proc.kill(signal) };
 }
 
+/** SIGKILLs every daemon still running (by PID); does not wait. */
 export function killAll(): void {
-  for (const p of live) if (p.pid !== undefined) safeKill(p.pid, 'SIGKILL');
+  for (const p of trackedProcesses()) p.kill('SIGKILL');
 }
 
 /** Runs a `flynn-host` CLI command; resolves with its exit status and output. */

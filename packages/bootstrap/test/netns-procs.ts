@@ -5,13 +5,14 @@
  * machine's, as flynn-host's oci driver needs — `ip netns exec` would remount
  * /sys and hide /sys/fs/cgroup), tracked by PID and killed by PID.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { isAlive, safeKill, spawnTracked } from '@flynn-ts/core/testing';
+import type { TrackedProcess } from '@flynn-ts/core/testing';
 
 const execFileP = promisify(execFile);
 const RUNC_ROOT = '/run/flynn-ts/runc'; // flynn-host's default (the oci driver's runtime root)
@@ -41,92 +42,13 @@ export function ipIn(ns: string, ...args: string[]): Promise<string> {
   return run('ip', ['-n', ns, ...args]);
 }
 
-export function safeKill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // gone already
-  }
-}
+/** A daemon started by `spawnIn` (see `TrackedProcess` in @flynn-ts/core/testing). */
+export type Proc = TrackedProcess;
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export interface Proc {
-  readonly name: string;
-  readonly pid: number;
-  /** stdout and stderr lines, in order (the last 2000). */
-  readonly lines: string[];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly alive: boolean;
-  /** Sends a signal; resolves once the process has exited (SIGKILL after `graceMs`). */
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
-}
-
-const everyChild = new Set<ChildProcess>();
-let exitHook = false;
-
-/** Starts `argv` inside `ns` (cwd: the repo root), with stdout/stderr kept as lines. */
+/** Starts `argv` inside `ns` (cwd: the repo root), with stdout/stderr kept as lines (the last 2000). */
 export function spawnIn(ns: string, name: string, argv: readonly string[], env: Record<string, string> = {}): Proc {
-  if (!exitHook) {
-    exitHook = true;
-    process.once('exit', () => {
-      for (const c of everyChild) if (c.pid !== undefined) safeKill(c.pid, 'SIGKILL');
-    });
-  }
   // nsenter without --fork execs the program: the PID is the daemon's own.
-  const child = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FORCE_COLOR: '0', ...env },
-  });
-  if (child.pid === undefined) throw new Error(`spawn of ${name} failed`);
-  everyChild.add(child);
-  const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) {
-    let buf = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        lines.push(buf.slice(0, nl));
-        if (lines.length > 2000) lines.splice(0, lines.length - 2000);
-        buf = buf.slice(nl + 1);
-      }
-    });
-  }
-  let alive = true;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-    child.once('exit', (code, signal) => {
-      alive = false;
-      everyChild.delete(child);
-      res({ code, signal });
-    }),
-  );
-  const pid = child.pid;
-  return {
-    name,
-    pid,
-    lines,
-    exited,
-    get alive() {
-      return alive;
-    },
-    async stop(signal = 'SIGTERM', graceMs = 10_000) {
-      if (!alive) return;
-      safeKill(pid, signal);
-      const timer = setTimeout(() => safeKill(pid, 'SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return spawnTracked(argv, { name, cwd: REPO_ROOT, env, netns: { name: ns, via: 'nsenter' }, maxLines: 2000 });
 }
 
 /** An HTTP request from inside `ns` with curl: status (0 when none) and body. */

@@ -8,13 +8,14 @@
  * Names start with `flt<pid>-`, so leftovers of a crashed run are recognised
  * (and removed by `sweepStale()`) without touching anybody else's.
  */
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { isAlive, safeKill, spawnTracked } from '@flynn-ts/core/testing';
+import type { TrackedProcess } from '@flynn-ts/core/testing';
 
 const execFileP = promisify(execFile);
 
@@ -50,29 +51,8 @@ export async function fdbJson(ns: string, dev: string): Promise<Array<{ mac: str
   return out.trim() ? (JSON.parse(out) as Array<{ mac: string; dst?: string }>) : [];
 }
 
-export interface Proc {
-  readonly name: string;
-  readonly pid: number;
-  /** stderr and stdout lines, in order. */
-  readonly lines: string[];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  readonly alive: boolean;
-  /** Sends a signal; resolves when the process has exited (SIGKILL after `graceMs`). */
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<void>;
-}
-
-const everyChild = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of everyChild) if (c.pid !== undefined) safeKill(c.pid, 'SIGKILL');
-});
-
-function safeKill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // gone already
-  }
-}
+/** A process started by `Topology.spawnIn` (see `TrackedProcess` in @flynn-ts/core/testing). */
+export type Proc = TrackedProcess;
 
 export class Topology {
   readonly prefix = `flt${process.pid}-`;
@@ -101,51 +81,7 @@ export class Topology {
 
   /** Runs `argv` inside `ns` (cwd: the repo root), tracked for cleanup. */
   spawnIn(ns: string, name: string, argv: readonly string[], env: Record<string, string> = {}): Proc {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0', ...env },
-    });
-    if (child.pid === undefined) throw new Error(`spawn of ${name} failed`);
-    everyChild.add(child);
-    const lines: string[] = [];
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let buf = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) !== -1) {
-          lines.push(buf.slice(0, nl));
-          buf = buf.slice(nl + 1);
-        }
-      });
-    }
-    let alive = true;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-      child.once('exit', (code, signal) => {
-        alive = false;
-        everyChild.delete(child);
-        res({ code, signal });
-      }),
-    );
-    const pid = child.pid;
-    const proc: Proc = {
-      name,
-      pid,
-      lines,
-      exited,
-      get alive() {
-        return alive;
-      },
-      async stop(signal = 'SIGTERM', graceMs = 10_000) {
-        if (!alive) return;
-        safeKill(pid, signal);
-        const timer = setTimeout(() => safeKill(pid, 'SIGKILL'), graceMs);
-        await exited;
-        clearTimeout(timer);
-      },
-    };
+    const proc = spawnTracked(argv, { name, cwd: REPO_ROOT, env, netns: { name: ns, via: 'ip' } });
     this.procs.push(proc);
     return proc;
   }
@@ -153,12 +89,7 @@ export class Topology {
   /** Kills every process, deletes every namespace and the temp dir. Never throws. */
   async cleanup(): Promise<void> {
     await Promise.all(this.procs.map((p) => p.stop('SIGKILL', 0).catch(() => {})));
-    for (const ns of this.namespaces.reverse()) {
-      // Processes left in a namespace (none should be) are killed before it goes.
-      const pids = await run('ip', ['netns', 'pids', ns]).catch(() => '');
-      for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
-      await run('ip', ['netns', 'del', ns]).catch(() => {});
-    }
+    for (const ns of this.namespaces.reverse()) await deleteNetns(ns);
     this.namespaces.length = 0;
     if (this.tmp) await rm(this.tmp, { recursive: true, force: true }).catch(() => {});
   }
@@ -174,18 +105,13 @@ export async function sweepStale(): Promise<void> {
   const list = await run('ip', ['netns', 'list']).catch(() => '');
   for (const line of list.split('\n')) {
     const m = /^(flt(\d+)-\S+)/.exec(line.trim());
-    if (!m || isAlive(Number(m[2]))) continue;
-    const pids = await run('ip', ['netns', 'pids', m[1]!]).catch(() => '');
-    for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
-    await run('ip', ['netns', 'del', m[1]!]).catch(() => {});
+    if (m && !isAlive(Number(m[2]))) await deleteNetns(m[1]!);
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Kills the processes left in namespace `ns` (none should be), then deletes it. Never throws. */
+async function deleteNetns(ns: string): Promise<void> {
+  const pids = await run('ip', ['netns', 'pids', ns]).catch(() => '');
+  for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
+  await run('ip', ['netns', 'del', ns]).catch(() => {});
 }
