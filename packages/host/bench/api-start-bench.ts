@@ -1,5 +1,5 @@
 // API-call-to-running through the real `flynn-host daemon` process (--driver
-// oci, runc + conmon): `PUT /host/jobs/:id` sent → that job's `start` event
+// oci, runc + flynn-monitor when built, else conmon): `PUT /host/jobs/:id` sent → that job's `start` event
 // received on the `/host/jobs` event stream, for host-network jobs of the
 // busybox image, against a bare `runc run -d` of the same bundle (the
 // daemon's own config.json for such a job, on one overlay rootfs mounted
@@ -75,7 +75,9 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
   const port = await freePort();
   const args = ['--driver', 'oci', '--http-port', String(port), '--listen-ip', '127.0.0.1', '--id', `bench${process.pid}`, '--state', state, '--volpath', join(o.dir, 'volumes'), '--image-dir', join(o.dir, 'images')];
   args.push('--log-dir', join(o.dir, 'logs'), '--max-job-concurrency', String(Math.max(64, o.concurrent + 8)), '--stop-grace', '1s', '--stop-jobs-on-exit', '--cgroup-parent', o.cgroupParent, '--log-level', 'warn');
-  const daemon: ChildProcess = spawn(process.execPath, ['--conditions=@flynn-ts/source', '--import', 'tsx', join(REPO, 'daemons/host/src/main.ts'), 'daemon', ...args], {
+  // DAEMON_CPU_PROF=<dir>: a V8 CPU profile of the daemon (written when it exits).
+  const prof = process.env.DAEMON_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.DAEMON_CPU_PROF] : [];
+  const daemon: ChildProcess = spawn(process.execPath, [...prof, '--conditions=@flynn-ts/source', '--import', 'tsx', join(REPO, 'daemons/host/src/main.ts'), 'daemon', ...args], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: { ...process.env, FLYNN_HOST_CONFIG: '/nonexistent/host.json' },
@@ -142,7 +144,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
     while (idle.length < o.idle) idle.push(...(await Promise.all(Array.from({ length: Math.min(32, o.idle - idle.length) }, () => ours()))).map((x) => x.id));
     await new Promise((r) => setTimeout(r, 2_000));
     const rssKb = rssKbOf(daemon.pid!);
-    const conmonRssKb = averageRssKb(idle.map((id) => Number(readFileSync(join(state, 'containers', id, 'conmon.pid'), 'utf8').trim())));
+    const monitorRssKb = averageRssKb(idle.map((id) => Number(readFileSync(join(state, 'containers', id, 'conmon.pid'), 'utf8').trim())));
     await stop(idle);
     const idleRssAfterKb = rssKbOf(daemon.pid!);
 
@@ -157,7 +159,7 @@ export async function runApiBench(o: ApiBenchOptions): Promise<ApiBenchResult> {
         daemon_rss_no_jobs_mb: r1(rssNoJobsKb / 1024),
         [`daemon_rss_${o.idle}_idle_jobs_mb`]: r1(rssKb / 1024),
         daemon_rss_after_stop_mb: r1(idleRssAfterKb / 1024),
-        conmon_rss_per_job_mb: r1(conmonRssKb / 1024),
+        monitor_rss_per_job_mb: r1(monitorRssKb / 1024),
       },
       peers: {
         runc_api_seq_p50_ms: r1(pct(seqBare, 50)),

@@ -36,6 +36,7 @@ const { values } = parseArgs({
     'driver-jobs': { type: 'string', default: '100' },
     runtime: { type: 'string', default: 'runc' },
     wrapper: { type: 'string', default: 'perl' },
+    monitor: { type: 'string', default: 'flynn' },
     'process-jobs': { type: 'string', default: '0' },
   },
 });
@@ -45,6 +46,8 @@ const IDLE = Number(values.idle);
 const DRIVER_JOBS = Number(values['driver-jobs']);
 const RUNTIME = values.runtime === 'crun' ? 'crun' : 'runc';
 const WRAPPER = values.wrapper === 'sh' ? 'sh' : 'perl';
+/** The driver level's monitor (the API level runs the daemon, which uses flynn-monitor when it is built). */
+const MONITOR = values.monitor === 'conmon' ? 'conmon' : 'flynn';
 const PROCESS_JOBS = Number(values['process-jobs']);
 
 const dir = mkdtempSync(join(tmpdir(), 'flynn-start-bench-'));
@@ -54,7 +57,7 @@ const ms = (t0: number) => performance.now() - t0;
 /** Driver level: OciDriver.start() vs bare runc, sequential and concurrent. */
 async function driverBench(n: number, concurrent: number): Promise<{ figures: Record<string, number>; peers: Record<string, number> }> {
   const lower = buildBusyboxRootfs(join(dir, 'lower'));
-  const driver = new OciDriver({ runtime: RUNTIME, runtimeRoot: join(dir, 'oci-root'), cgroupParent, wrapper: WRAPPER });
+  const driver = new OciDriver({ runtime: RUNTIME, runtimeRoot: join(dir, 'oci-root'), cgroupParent, wrapper: WRAPPER, monitor: MONITOR });
   let seq = 0;
   const spec = (): ContainerSpec => {
     const jobId = `b${++seq}`;
@@ -151,7 +154,8 @@ try {
     const peer = `${RUNTIME}_${k}`;
     if (peers[peer] !== undefined) ratios[`${k}/${peer}`] = Math.round((figures[k]! / peers[peer]!) * 100) / 100;
   }
-  console.error(`flynn-host start latency (${RUNTIME}, conmon, overlay+tmpfs, tini, ${WRAPPER} wrapper) vs bare \`${RUNTIME} run -d\`: API ${JOBS} sequential / ${CONCURRENT} concurrent, driver ${DRIVER_JOBS} sequential`);
+  const how = MONITOR === 'flynn' ? 'flynn-monitor' : `conmon, ${WRAPPER} wrapper`;
+  console.error(`flynn-host start latency (${RUNTIME}, ${how}, overlay+tmpfs, tini) vs bare \`${RUNTIME} run -d\`: API ${JOBS} sequential / ${CONCURRENT} concurrent, driver ${DRIVER_JOBS} sequential`);
   for (const k of Object.keys(figures)) console.error(`  ${k.padEnd(28)} ${String(figures[k]).padStart(8)}   ${String(peers[`${RUNTIME}_${k}`] ?? '').padStart(8)}`);
   console.log(JSON.stringify({ bench: 'host-start', figures, peers, ratios }));
 } finally {

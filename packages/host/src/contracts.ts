@@ -50,6 +50,8 @@ export interface ContainerSpec {
   workingDir?: string;
   uid?: number;
   gid?: number;
+  /** The job's `linux_capabilities`: added to the driver's capability set. */
+  capabilities?: string[];
   hostname: string;
   tty: boolean;
   /** Keep stdin open for attach. */

@@ -129,6 +129,9 @@ export { normalizeStatus, normalizeActiveJob } from './client/normalize.js';
 // Runtime drivers.
 export { OciDriver } from './runtime/oci-driver.js';
 export type { OciDriverOptions } from './runtime/oci-driver.js';
+export { findFlynnMonitor, monitorProtocol, MONITOR_PROTOCOL } from './runtime/flynn-monitor.js';
+export { isListingNetworkManager } from './job/job-restore.js';
+export type { ListingNetworkManager, RestoreResult } from './job/job-restore.js';
 export { ProcessDriver } from './runtime/process-driver.js';
 export type { ProcessDriverOptions } from './runtime/process-driver.js';
 export { RuntimeError } from './runtime/runtime-error.js';

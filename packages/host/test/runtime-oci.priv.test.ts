@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlynnError } from '@flynn-ts/core';
 import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
@@ -16,6 +17,9 @@ const missing = missingRequirements({
   commands: ['runc', 'conmon', 'perl', 'mount', 'umount', 'ip'],
   paths: ['/usr/bin/busybox', '/usr/bin/tini-static'],
 });
+// The whole driver contract under both monitors: flynn-monitor (the default once built) and the conmon fallback.
+const monitorBuilt = existsSync(fileURLToPath(new URL('../build/Release/flynn-monitor', import.meta.url)));
+const monitors: ('flynn' | 'conmon')[] = monitorBuilt || process.env.CI === 'true' ? ['flynn', 'conmon'] : ['conmon'];
 
 const alive = (pid: number) => {
   try {
@@ -25,16 +29,16 @@ const alive = (pid: number) => {
   }
 };
 
-describe.skipIf(missing)('OciDriver with runc + conmon (root)', () => {
-  const cgroupParent = `flynn-test-${process.pid}`;
-  const netns = `flynn-test-${process.pid}`;
+describe.skipIf(missing).each(monitors)('OciDriver with runc + %s (root)', (monitor) => {
+  const cgroupParent = `flynn-test-${monitor}-${process.pid}`;
+  const netns = `flynn-test-${monitor}-${process.pid}`;
   let dir = '';
   let lower = '';
   let runtimeRoot = '';
   let driver: OciDriver;
   const jobs: { jobId: string; stateDir: string }[] = [];
   const children: number[] = [];
-  const options = () => ({ runtimeRoot, cgroupParent, pollIntervalMs: 100 });
+  const options = () => ({ runtimeRoot, cgroupParent, pollIntervalMs: 100, monitor });
 
   const spec = (jobId: string, args: string[], over: Partial<ContainerSpec> = {}): ContainerSpec => {
     const stateDir = join(dir, 'jobs', jobId);
@@ -56,6 +60,7 @@ describe.skipIf(missing)('OciDriver with runc + conmon (root)', () => {
 
   afterAll(async () => {
     for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await driver.close();
     for (const j of jobs) await driver.cleanup(j.jobId, j.stateDir).catch((e: unknown) => console.warn('cleanup', j.jobId, e));
     for (const cid of listContainers('runc', runtimeRoot)) spawnSync('runc', ['--root', runtimeRoot, 'delete', '-f', cid]);
     for (const mp of await mountsUnder(dir)) spawnSync('umount', ['-l', mp]);

@@ -85,7 +85,7 @@ export class JobManager implements AttachTarget {
   private hostState: HostStateRecord = { v: 1 };
   private depsWaiters: Array<() => void> = [];
   private shuttingDown = false;
-  private restored: RestoreResult = { reattached: [], lost: [], resurrect: [] };
+  private restored: RestoreResult = { reattached: [], lost: [], reclaimedNetworks: [], resurrect: [] };
 
   private constructor(private readonly options: JobManagerOptions) {
     this.hostId = options.hostId;

@@ -10,6 +10,7 @@
  */
 import type { Logger } from '@flynn-ts/core';
 import type { ImageStore, NetworkManager, RuntimeDriver } from '../contracts.js';
+import { orphanedNetworks } from './core/orphaned-networks.js';
 import type { Job } from '../types.js';
 import { isTerminal } from './core/job-state.js';
 import { errorMessage } from './errors.js';
@@ -33,12 +34,14 @@ export interface RestoreContext {
 export interface RestoreResult {
   reattached: string[];
   lost: string[];
+  /** Network allocations released because no job owned them any more (see {@link orphanedNetworks}). */
+  reclaimedNetworks: string[];
   /** Jobs to start again under a new id (resurrection). */
   resurrect: Job[];
 }
 
 export async function restoreJobs(records: readonly JobRecord[], ctx: RestoreContext): Promise<RestoreResult> {
-  const result: RestoreResult = { reattached: [], lost: [], resurrect: [] };
+  const result: RestoreResult = { reattached: [], lost: [], reclaimedNetworks: [], resurrect: [] };
   const work: Promise<void>[] = [];
   for (const record of records) {
     const entry = ctx.table.insert(record);
@@ -55,7 +58,46 @@ export async function restoreJobs(records: readonly JobRecord[], ctx: RestoreCon
     work.push(reattach(entry, ctx, result));
   }
   await Promise.all(work);
+  result.reclaimedNetworks = await reclaimNetworks(records, ctx);
   return result;
+}
+
+/**
+ * A {@link NetworkManager} that can list the jobs holding an allocation
+ * (BridgeNetworkManager can): restore then releases the allocations no job
+ * owns any more, e.g. after a crash between a job's cleanup and its detach.
+ */
+export interface ListingNetworkManager extends NetworkManager {
+  /** Ids of the jobs holding an allocation, also those whose namespace vanished. */
+  jobIds(): Promise<string[]>;
+}
+
+export function isListingNetworkManager(n: NetworkManager): n is ListingNetworkManager {
+  return typeof (n as Partial<ListingNetworkManager>).jobIds === 'function';
+}
+
+async function reclaimNetworks(records: readonly JobRecord[], ctx: RestoreContext): Promise<string[]> {
+  const network = ctx.network;
+  if (!network || !isListingNetworkManager(network)) return [];
+  let allocated: string[];
+  try {
+    allocated = await network.jobIds();
+  } catch (err) {
+    ctx.logger.warn({ event: 'network_reclaim_failed', err }, 'could not list the network allocations');
+    return [];
+  }
+  const owners = records.map((r) => ({ id: r.active.job.id, network: r.setup?.network === true, cleanedUp: r.cleanedUp === true }));
+  const reclaimed: string[] = [];
+  for (const jobId of orphanedNetworks(allocated, owners)) {
+    try {
+      await network.detach(jobId);
+      reclaimed.push(jobId);
+      ctx.logger.info({ event: 'network_reclaimed', jobId }, 'released the network allocation of a job that no longer owns it');
+    } catch (err) {
+      ctx.logger.warn({ event: 'network_reclaim_failed', jobId, err }, 'could not release an orphaned network allocation');
+    }
+  }
+  return reclaimed;
 }
 
 /**

@@ -224,6 +224,7 @@ export class JobRunner {
     if (job.config.working_dir !== undefined) spec.workingDir = job.config.working_dir;
     if (job.config.uid !== undefined) spec.uid = job.config.uid;
     if (job.config.gid !== undefined) spec.gid = job.config.gid;
+    if (job.config.linux_capabilities !== undefined) spec.capabilities = [...job.config.linux_capabilities];
     return spec;
   }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
 import { oomCounterFile, parseOomKillCount, parseProcCgroup } from './core/proc-stat.js';
 
@@ -42,6 +43,15 @@ export async function oomCounterPath(pid: number, layout: CgroupLayout): Promise
 export async function readOomKills(file: string): Promise<number | undefined> {
   try {
     return parseOomKillCount(await readFile(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link oomCounterPath} read synchronously (procfs: no disk wait; see readProcStatSync). */
+export function oomCounterPathSync(pid: number, layout: CgroupLayout): string | undefined {
+  try {
+    return oomCounterFile(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), layout === 'v2' ? 'v2' : 'v1');
   } catch {
     return undefined;
   }

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
-import { RuntimeError } from './runtime-error.js';
+import { awaitSyncReport } from './sync-report.js';
 import { TOOL_PATH } from './proc.js';
 
 export interface ConmonLaunch {
@@ -42,52 +41,12 @@ export function conmonArgs(l: ConmonLaunch): string[] {
  * `{"data": <pid>}` (or `{"data": -1, "message": …}`) on the sync pipe
  * (`_OCI_SYNCPIPE`, fd 3). Resolves with the container's init pid.
  */
-export function startConmon(l: ConmonLaunch): Promise<number> {
+export async function startConmon(l: ConmonLaunch): Promise<number> {
   const child = spawn(l.conmonPath, conmonArgs(l), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...l.env, PATH: TOOL_PATH, _OCI_SYNCPIPE: '3' },
   });
   child.unref();
-  const sync = child.stdio[3] as Readable;
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  return new Promise<number>((resolve, reject) => {
-    let buf = '';
-    let settled = false;
-    const timer = setTimeout(() => finish(new RuntimeError('FLYNN_HOST_RUNTIME_START', `conmon did not report the container within ${l.timeoutMs ?? 60_000} ms`)), l.timeoutMs ?? 60_000);
-    const finish = (err: RuntimeError | undefined, pid?: number) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      sync.destroy();
-      child.stderr!.destroy();
-      if (err) reject(err);
-      else resolve(pid!);
-    };
-    child.on('error', (e) => finish(new RuntimeError('FLYNN_HOST_RUNTIME_START', `cannot run conmon: ${e.message}`, { cause: e })));
-    sync.on('data', (d: Buffer) => {
-      buf += d.toString();
-      const nl = buf.indexOf('\n');
-      if (nl < 0) return;
-      finish(...parseSync(buf.slice(0, nl)));
-    });
-    sync.on('error', () => {});
-    sync.on('close', () => {
-      // Give conmon's stderr a moment to arrive: it explains early failures (bad flags).
-      setTimeout(() => finish(new RuntimeError('FLYNN_HOST_RUNTIME_START', `conmon exited without creating the container${stderr ? `: ${stderr.trim()}` : ''}`)), 20);
-    });
-  });
-}
-
-function parseSync(line: string): [RuntimeError | undefined, number?] {
-  let msg: { data?: unknown; message?: unknown };
-  try {
-    msg = JSON.parse(line) as typeof msg;
-  } catch {
-    return [new RuntimeError('FLYNN_HOST_RUNTIME_START', `conmon sent ${JSON.stringify(line.slice(0, 200))}`)];
-  }
-  if (typeof msg.data === 'number' && msg.data > 0) return [undefined, msg.data];
-  const why = typeof msg.message === 'string' ? msg.message.trim() : 'unknown error';
-  return [new RuntimeError('FLYNN_HOST_RUNTIME_START', `the OCI runtime could not create the container: ${why}`)];
+  return (await awaitSyncReport(child, 'conmon', l.timeoutMs ?? 60_000)).pid;
 }

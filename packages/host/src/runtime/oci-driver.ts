@@ -3,21 +3,20 @@ import { isAbsolute, join, posix } from 'node:path';
 import { noopLogger } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import type { ContainerHandle, ContainerSpec, RuntimeDriver } from '../contracts.js';
-import { detectCgroupLayout, oomCounterPath, ownMemoryCgroup } from './cgroups.js';
+import { detectCgroupLayout, ownMemoryCgroup } from './cgroups.js';
 import type { CgroupLayout } from './cgroups.js';
-import { startConmon } from './conmon.js';
 import { containerId } from './core/container-id.js';
-import { expectedOomCounterFile } from './core/proc-stat.js';
 import { findCommandInRoot } from './core/rootfs-lookup.js';
 import { DirWatcher } from './dir-watcher.js';
 import { OciHandle } from './oci-handle.js';
-import { OciRuntimeCli, crunHybridWrapper, runtimeWrapper } from './oci-runtime.js';
-import { mountSyscalls, perlRuntimeWrapper } from './perl-runtime-wrapper.js';
+import { fillStarted, launchMonitor, recoverStarted, resolveMonitor } from './oci-monitor.js';
+import type { MonitorEnv, OomLocation } from './oci-monitor.js';
+import { OciRuntimeCli, crunHybridWrapper } from './oci-runtime.js';
 import { buildOciConfig, DEFAULT_PATH } from './oci-spec.js';
 import { mountsUnder, ociPaths, parseOciState } from './oci-state.js';
 import type { OciJobState } from './oci-state.js';
-import { findExecutable, isSameProcess, processStartTime, readProcStat, trySignal } from './proc.js';
-import { layeredLookupFs, rootfsMountOptions, unmount, unmountRootfs } from './rootfs.js';
+import { findExecutable, isSameProcess, readProcStat, trySignal } from './proc.js';
+import { layeredLookupFs, rootfsMountOptions, unmountAll } from './rootfs.js';
 import { RuntimeError } from './runtime-error.js';
 import { readJson, readText, writeJsonAtomic } from './state-file.js';
 
@@ -28,7 +27,18 @@ export interface OciDriverOptions {
   runtimePath?: string;
   /** The runtime's state root (`--root`); default `/run/flynn-ts/<runtime>`, apart from other users of runc. */
   runtimeRoot?: string;
-  /** Default: `conmon` on the standard PATH. */
+  /**
+   * What supervises each container: `flynn` (flynn-monitor, built from native/flynn-monitor.c at
+   * install: one process per job that mounts the rootfs, runs the runtime and owns the container's
+   * stdio) or `conmon` (conmon running a runtime wrapper). Default: `flynn` when the binary is
+   * there, else `conmon`.
+   */
+  monitor?: 'flynn' | 'conmon';
+  /** Path of flynn-monitor; default the one the package built (`build/Release/flynn-monitor`). */
+  monitorPath?: string;
+  /** Keep flynn-monitors spawned ahead of starts (see MonitorPool): a start then spawns nothing itself. Default true; {@link OciDriver.close} lets them go. */
+  spareMonitor?: boolean;
+  /** Default: `conmon` on the standard PATH (only with `monitor: 'conmon'`). */
   conmonPath?: string;
   /**
    * A static init run as each container's PID 1 (`tini -s -g --`); default
@@ -50,7 +60,7 @@ export interface OciDriverOptions {
   /** How often waiters re-check files when inotify is silent (ms). Default 1000. */
   pollIntervalMs?: number;
   /**
-   * What conmon runs as the runtime to mount the rootfs and `run -d`: `perl`
+   * With conmon: what conmon runs as the runtime to mount the rootfs and `run -d`: `perl`
    * (one process, mount(2) directly; the default when Perl is there and the
    * architecture is x64 or arm64) or `sh` (sh + mount + mkdir + mkdir + mount).
    */
@@ -59,13 +69,11 @@ export interface OciDriverOptions {
 
 interface DriverEnv {
   runtime: OciRuntimeCli;
-  /** What conmon runs as the runtime (see RUNTIME_WRAPPER_SCRIPT). */
-  wrapperPath: string;
-  conmonPath: string;
+  monitor: MonitorEnv;
   initPath: string | undefined;
   perlPath: string | undefined;
   layout: CgroupLayout;
-  /** The daemon's own cgroup (memory controller on v1): conmon and the runtime inherit it. */
+  /** The daemon's own cgroup (memory controller on v1): the monitor and the runtime inherit it. */
   ownCgroup: string;
   cgroupParent: string;
   limitSwap: boolean;
@@ -73,8 +81,8 @@ interface DriverEnv {
 
 /**
  * Runs each job in an OCI container: runc (default) or crun, supervised by
- * conmon. See DESIGN.md ("Runtime drivers") for the bundle, rootfs, limits,
- * OOM detection, stdin/tty and re-attach.
+ * flynn-monitor (or conmon). See DESIGN.md ("Runtime drivers") for the
+ * bundle, rootfs, limits, OOM detection, stdin/tty and re-attach.
  */
 export class OciDriver implements RuntimeDriver {
   readonly name = 'oci';
@@ -83,6 +91,8 @@ export class OciDriver implements RuntimeDriver {
   private envPromise: Promise<DriverEnv> | undefined;
   /** Commands found in images (layers are immutable, so a hit stays true): skips the lookup on the next start. */
   private readonly found = new Set<string>();
+  /** `oci.json` writes after a start, not awaited by it (by file): teardown and reattach wait for them. */
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(private readonly options: OciDriverOptions = {}) {
     this.logger = options.logger ?? noopLogger;
@@ -102,6 +112,7 @@ export class OciDriver implements RuntimeDriver {
       mkdir(paths.exitDir, { recursive: true, mode: 0o700 }),
       mkdir(paths.scratch, { recursive: true, mode: 0o700 }),
       mkdir(paths.rootfs, { recursive: true, mode: 0o755 }),
+      mkdir(paths.run, { recursive: true, mode: 0o700 }),
     ]);
     if (earlier !== undefined) {
       // A state dir reused for a new start: remove what the earlier container left.
@@ -129,60 +140,44 @@ export class OciDriver implements RuntimeDriver {
       ...(this.options.capabilities === undefined ? {} : { capabilities: this.options.capabilities }),
       limitSwap: env.limitSwap,
     });
+    let report;
     try {
       await Promise.all([writeFile(join(paths.bundle, 'config.json'), JSON.stringify(config)), writeJsonAtomic(paths.stateFile, state)]);
-      // One spawn: conmon runs our runtime wrapper, which mounts the rootfs and runs `<runtime> run -d`.
-      state.pid = await startConmon({
-        conmonPath: env.conmonPath,
-        runtimePath: env.wrapperPath,
-        runtimeArgs: env.runtime.globalArgs(),
-        cid,
-        bundle: paths.bundle,
-        pidFile: paths.pidFile,
-        conmonPidFile: paths.conmonPidFile,
-        exitDir: paths.exitDir,
-        logPath: paths.log,
-        stdin: spec.stdin,
-        tty: spec.tty,
-        env: {
-          FLYNN_RUNTIME: env.runtime.path,
-          FLYNN_ROOTFS: paths.rootfs,
-          FLYNN_SCRATCH: paths.scratch,
-          FLYNN_TMPFS_OPTS: mount.tmpfsOptions,
-          FLYNN_OVERLAY_OPTS: mount.overlayOptions,
-        },
-      });
+      // One spawn at most (none with a spare monitor): the monitor mounts the rootfs and runs `<runtime> run -d`.
+      report = await launchMonitor(env.runtime, env.monitor, spec, paths, cid, mount, this.oomLocation(env, cid));
     } catch (err) {
       log.warn({ err }, 'container start failed; rolling back');
       await env.runtime.delete(cid).catch(() => false);
-      // A conmon that never reported (timeout) is still ours to stop.
+      // A conmon that never reported (timeout) is still ours to stop (flynn-monitor: startMonitor stops it).
       const conmonPid = Number((await readText(paths.conmonPidFile).catch(() => undefined))?.trim());
       if (Number.isInteger(conmonPid) && conmonPid > 0 && (await readProcStat(conmonPid))?.comm === 'conmon') trySignal(conmonPid, 9);
-      await unmountRootfs(paths).catch((e: unknown) => log.error({ err: e }, 'rollback: unmount failed'));
+      await unmountAll(await mountsUnder(spec.stateDir)).catch((e: unknown) => log.error({ err: e }, 'rollback: unmount failed'));
       throw err;
     }
-    const [pidStart, [conmonPid, conmonStart], oomFile] = await Promise.all([
-      processStartTime(state.pid),
-      readText(paths.conmonPidFile).then(async (t) => {
-        const p = Number(t?.trim() ?? 0) || 0;
-        return [p, await processStartTime(p)] as const;
-      }),
-      // From the init's /proc entry; if it is already gone (a job that died at once), from the runtime's rule.
-      oomCounterPath(state.pid, env.layout).then((f) => f ?? expectedOomCounterFile(env.layout === 'v2' ? 'v2' : 'v1', env.ownCgroup, `${env.cgroupParent}/${cid}`)),
-    ]);
-    state.pidStart = pidStart;
-    state.conmonPid = conmonPid;
-    state.conmonStart = conmonStart;
-    state.oomFile = oomFile;
-    await writeJsonAtomic(paths.stateFile, state);
+    fillStarted(state, report.pid, report.monitorPid, this.oomLocation(env, cid));
+    // Not awaited: the container runs now, and a daemon that dies before this write is done finds
+    // the pids in the runtime's and the monitor's pid files instead (see recoverStarted).
+    this.save(paths.stateFile, state, log);
     log.info({ pid: state.pid, cid, conmonPid: state.conmonPid }, 'container started');
     return new OciHandle(state, { paths, pollMs: this.pollMs, logger: log, perlPath: env.perlPath });
   }
 
+  /** Lets the spare monitors go (jobs and their monitors are not touched); later starts spawn their monitor. */
+  async close(): Promise<void> {
+    const env = await this.envPromise?.catch(() => undefined);
+    if (env?.monitor.kind === 'flynn') env.monitor.pool?.close();
+  }
+
   async reattach(jobId: string, stateDir: string): Promise<ContainerHandle | null> {
     const paths = ociPaths(stateDir);
-    const state = parseOciState(await readJson(paths.stateFile), jobId);
-    // pid 0: the daemon died while starting it; nothing to follow (cleanup() removes the rest).
+    await this.saving.get(paths.stateFile);
+    let state = parseOciState(await readJson(paths.stateFile), jobId);
+    // pid 0: the daemon died while starting it, or before it recorded the pids; the pid files tell which.
+    if (state && state.pid === 0) {
+      state = await recoverStarted(state, paths, this.oomLocation(await this.env(), state.cid));
+      if (state) await writeJsonAtomic(paths.stateFile, state);
+    }
+    // Nothing to follow (cleanup() removes the rest).
     if (!state || state.pid === 0) return null;
     const exited = (await readText(join(paths.exitDir, state.cid))) !== undefined;
     const alive = (await isSameProcess(state.conmonPid, state.conmonStart)) || (await isSameProcess(state.pid, state.pidStart));
@@ -198,18 +193,22 @@ export class OciDriver implements RuntimeDriver {
   /** Delete the container (killing what is left), unmount, and (when `removeDir`) remove the state dir. Idempotent. */
   private async teardown(jobId: string, stateDir: string, removeDir: boolean): Promise<void> {
     const paths = ociPaths(stateDir);
+    await this.saving.get(paths.stateFile);
     const state = parseOciState(await readJson(paths.stateFile).catch(() => undefined), jobId);
     const env = await this.env();
     const runtime = state ? new OciRuntimeCli(state.runtimePath, state.runtimeRoot) : env.runtime;
-    await runtime.delete(state?.cid ?? containerId(jobId));
-    if (state && state.conmonPid > 0) {
-      // conmon writes the exit file and leaves once the container is gone.
-      const watcher = new DirWatcher(paths.exitDir, 50);
-      for (let i = 0; i < 100 && (await isSameProcess(state.conmonPid, state.conmonStart)); i++) await watcher.next();
-      watcher.close();
-    }
-    await unmountRootfs(paths);
-    for (const mp of await mountsUnder(stateDir)) await unmount(mp);
+    const cid = state?.cid ?? containerId(jobId);
+    const monitorAlive = () => (state && state.conmonPid > 0 ? isSameProcess(state.conmonPid, state.conmonStart) : Promise.resolve(false));
+    // Still running (no exit file): kill it. flynn-monitor then deletes and unmounts, as after any exit.
+    if ((await readText(join(paths.exitDir, cid))) === undefined) await runtime.delete(cid);
+    // The monitor writes the exit file and leaves once the container is gone (flynn-monitor: cleaned up).
+    const watcher = new DirWatcher(paths.exitDir, 50);
+    for (let i = 0; i < 100 && (await monitorAlive()); i++) await watcher.next();
+    watcher.close();
+    // What the monitor did not do (conmon never does; or it died): one spawn each, only when needed.
+    if (await exists(join(runtime.root, cid))) await runtime.delete(cid);
+    // The overlay, its tmpfs, the pid-file tmpfs (deepest first: the overlay before the tmpfs under it).
+    await unmountAll(await mountsUnder(stateDir));
     const left = await mountsUnder(stateDir);
     if (left.length > 0) throw new RuntimeError('FLYNN_HOST_RUNTIME_STATE', `still mounted under ${stateDir}: ${left.join(', ')}`);
     if (removeDir) await rm(stateDir, { recursive: true, force: true });
@@ -225,6 +224,20 @@ export class OciDriver implements RuntimeDriver {
     if (found === undefined) throw new RuntimeError('FLYNN_HOST_RUNTIME_EXEC_NOT_FOUND', `${spec.args[0]}: executable not found in the container`);
     if (this.found.size >= 1024) this.found.clear();
     this.found.add(key);
+  }
+
+  /** Writes `oci.json` in the background; {@link saving} holds the write until it is done. */
+  private save(file: string, state: OciJobState, log: Logger): void {
+    const done = writeJsonAtomic(file, state)
+      .catch((err: unknown) => log.error({ err }, 'could not record the started container (a restarted daemon recovers it from the pid files)'))
+      .finally(() => {
+        if (this.saving.get(file) === done) this.saving.delete(file);
+      });
+    this.saving.set(file, done);
+  }
+
+  private oomLocation(env: DriverEnv, cid: string): OomLocation {
+    return { layout: env.layout, ownCgroup: env.ownCgroup, cgroupsPath: `${env.cgroupParent}/${cid}` };
   }
 
   private env(): Promise<DriverEnv> {
@@ -257,15 +270,9 @@ export class OciDriver implements RuntimeDriver {
     // crun resolves relative cgroup paths from the root (runc: from its own cgroup); pin it to ours.
     if (kind === 'crun' && !isAbsolute(cgroupParent)) cgroupParent = posix.join(await ownMemoryCgroup(layout), cgroupParent);
     const perlPath = o.perlPath ?? (await findExecutable('perl'));
-    const sys = mountSyscalls(process.arch);
-    const wrapperPath =
-      o.wrapper !== 'sh' && perlPath !== undefined && sys !== undefined
-        ? await perlRuntimeWrapper(runtimeRoot, perlPath, sys)
-        : await runtimeWrapper(runtimeRoot, await need('sh', undefined, 'sh'));
     return {
       runtime: new OciRuntimeCli(runtimePath, runtimeRoot),
-      wrapperPath,
-      conmonPath: await need('conmon', o.conmonPath, 'conmon'),
+      monitor: await resolveMonitor(o, runtimeRoot, perlPath, need),
       initPath,
       perlPath,
       layout,
@@ -273,6 +280,15 @@ export class OciDriver implements RuntimeDriver {
       cgroupParent,
       limitSwap: await swapAccounting(layout),
     };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -6,12 +6,16 @@ import { openAttachStdin, resizeTerminal } from './attach-stdin.js';
 import { readOomKills } from './cgroups.js';
 import { decodeOciCursor } from './core/cursor.js';
 import { exitFromStatus, parseExitFile } from './core/exit-status.js';
+import { initTakesSignal } from './core/proc-stat.js';
 import { DirWatcher } from './dir-watcher.js';
 import { followK8sLog } from './k8s-output.js';
 import type { OciJobState, OciPaths } from './oci-state.js';
 import { isSameProcess } from './proc.js';
 import { RuntimeError } from './runtime-error.js';
 import { readText } from './state-file.js';
+
+/** How long (× 5 ms) signal() waits for the container's init to handle signals. */
+const INIT_SETUP_POLLS = 200;
 
 export interface OciHandleDeps {
   paths: OciPaths;
@@ -44,10 +48,16 @@ export class OciHandle implements ContainerHandle {
     return this.exit;
   }
 
-  /** Signals the container's init (tini), which forwards it to the job's process group; SIGKILL ends the container. */
+  /**
+   * Signals the container's init (tini), which forwards it to the job's process group; SIGKILL ends
+   * the container. The init is PID 1 of its namespace: the kernel drops a signal it neither blocks nor
+   * catches, which is the case for a moment after the start (tini is not yet set up), so wait for that
+   * first (see initTakesSignal; a few ms at most, and bounded).
+   */
   async signal(signal: number): Promise<void> {
     if ((await this.exitStatus()) !== undefined) return;
     if (!(await isSameProcess(this.state.pid, this.state.pidStart))) return;
+    if (signal !== 9) await this.untilInitHandles(signal);
     try {
       process.kill(this.state.pid, signal);
     } catch (err) {
@@ -72,6 +82,14 @@ export class OciHandle implements ContainerHandle {
   async resize(height: number, width: number): Promise<void> {
     if (!this.state.tty) throw new RuntimeError('FLYNN_HOST_RUNTIME_UNSUPPORTED', `job ${this.jobId} has no terminal`);
     await resizeTerminal(this.deps.paths.bundle, height, width);
+  }
+
+  private async untilInitHandles(signal: number): Promise<void> {
+    for (let i = 0; i < INIT_SETUP_POLLS; i++) {
+      const status = await readText(`/proc/${this.state.pid}/status`).catch(() => undefined);
+      if (status === undefined || initTakesSignal(status, signal)) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   private async exitStatus(): Promise<number | undefined> {
@@ -102,7 +120,10 @@ export class OciHandle implements ContainerHandle {
     }
   }
 
+  /** flynn-monitor's count (`exits/<cid>.oom`, read before it deletes the cgroup), else the cgroup's own counter. */
   private async oomKilled(): Promise<boolean> {
+    const recorded = Number((await readText(join(this.deps.paths.exitDir, `${this.state.cid}.oom`)))?.trim());
+    if (Number.isInteger(recorded) && recorded >= 0) return recorded > 0;
     if (this.state.oomFile === undefined) return false;
     return ((await readOomKills(this.state.oomFile)) ?? 0) > 0;
   }

@@ -101,6 +101,9 @@ describe('buildOciConfig', () => {
     expect(c.linux.readonlyPaths).toContain('/proc/sys');
     const custom = buildOciConfig(base, { cgroupsPath: 'x', capabilities: ['CAP_NET_BIND_SERVICE'] });
     expect(custom.process.capabilities.permitted).toEqual(['CAP_NET_BIND_SERVICE']);
+    // A job's linux_capabilities are added to the driver's set (flannel needs CAP_NET_ADMIN).
+    const job = buildOciConfig({ ...base, capabilities: ['CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE'] }, { cgroupsPath: 'x', capabilities: ['CAP_NET_BIND_SERVICE'] });
+    expect(job.process.capabilities.effective).toEqual(['CAP_NET_BIND_SERVICE', 'CAP_NET_ADMIN']);
   });
 
   it('is deterministic and does not alias the spec', () => {

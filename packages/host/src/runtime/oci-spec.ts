@@ -108,7 +108,8 @@ export interface OciSpecOptions {
 
 /** Builds the bundle's config.json for `spec`. Pure: no I/O, deterministic. */
 export function buildOciConfig(spec: ContainerSpec, opts: OciSpecOptions): OciConfig {
-  const caps = [...(opts.capabilities ?? DEFAULT_CAPABILITIES)];
+  // The job's `linux_capabilities` are added to the driver's set (flannel: CAP_NET_ADMIN).
+  const caps = [...new Set([...(opts.capabilities ?? DEFAULT_CAPABILITIES), ...(spec.capabilities ?? [])])];
   const args = opts.initPath === undefined ? [...spec.args] : [INIT_TARGET, '-s', '-g', '--', ...spec.args];
   return {
     ociVersion: '1.0.2',

@@ -12,6 +12,8 @@ export interface OciPaths {
   log: string;
   pidFile: string;
   conmonPidFile: string;
+  /** A small tmpfs flynn-monitor mounts for the runtime's pid file (runc writes it with O_SYNC). */
+  run: string;
 }
 
 export function ociPaths(stateDir: string): OciPaths {
@@ -24,6 +26,7 @@ export function ociPaths(stateDir: string): OciPaths {
     log: join(stateDir, 'output.log'),
     pidFile: join(stateDir, 'container.pid'),
     conmonPidFile: join(stateDir, 'conmon.pid'),
+    run: join(stateDir, 'run'),
   };
 }
 

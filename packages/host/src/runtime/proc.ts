@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { access, constants, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { parseProcStat } from './core/proc-stat.js';
@@ -60,5 +61,19 @@ async function isExecutable(p: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * `/proc/<pid>/stat` read synchronously: procfs is generated in memory and never waits on a disk, so
+ * this costs microseconds, less than a round trip through libuv's thread pool (which on a loaded host
+ * can take milliseconds). For the start path only.
+ */
+export function readProcStatSync(pid: number): ProcStat | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
   }
 }

@@ -51,6 +51,20 @@ export async function unmountRootfs(opts: { scratch: string; rootfs: string }): 
   await unmount(opts.scratch);
 }
 
+/**
+ * Unmounts every given mount point with one `umount` (deepest first, as given): a spawn from a big
+ * daemon is the expensive part (it forks the whole process), so one for all of a job's mounts. On
+ * any failure each is retried alone (see {@link unmount}).
+ */
+export async function unmountAll(paths: readonly string[]): Promise<void> {
+  if (paths.length === 0) return;
+  try {
+    await execTool('umount', ['--', ...paths]);
+  } catch {
+    for (const p of paths) await unmount(p);
+  }
+}
+
 /** `umount path`, ignoring "not mounted"; lazy as a last resort when busy. */
 export async function unmount(path: string): Promise<void> {
   try {

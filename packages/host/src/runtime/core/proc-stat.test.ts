@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectedOomCounterFile, oomCounterFile, parseOomKillCount, parseProcCgroup, parseProcStat } from './proc-stat.js';
+import { expectedOomCounterFile, initTakesSignal, oomCounterFile, parseOomKillCount, parseProcCgroup, parseProcStat } from './proc-stat.js';
 
 describe('parseProcStat', () => {
   it('reads state, ppid, pgrp and start time, also with odd comms', () => {
@@ -41,5 +41,24 @@ describe('expectedOomCounterFile', () => {
     expect(expectedOomCounterFile('v1', '/x', '/flynn/c1')).toBe('/sys/fs/cgroup/memory/flynn/c1/memory.oom_control');
     expect(expectedOomCounterFile('v2', '/system.slice/flynn-host.service', 'flynn/c1')).toBe('/sys/fs/cgroup/system.slice/flynn/c1/memory.events');
     expect(expectedOomCounterFile('v2', '/', 'flynn/c1')).toBe('/sys/fs/cgroup/flynn/c1/memory.events');
+  });
+});
+
+describe('initTakesSignal', () => {
+  const status = (state: string, blk: string, cgt: string) =>
+    `Name:\ttini-static\nState:\t${state}\nSigQ:\t0/31\nSigPnd:\t0000000000000000\nSigBlk:\t${blk}\nSigIgn:\t0000000000000000\nSigCgt:\t${cgt}\n`;
+  it('is ready when the init blocks or catches the signal (bit n-1 for signal n)', () => {
+    expect(initTakesSignal(status('R (running)', 'fffffffe7ffbfeff', '0000000000000000'), 15)).toBe(true);
+    expect(initTakesSignal(status('R (running)', '0000000000000000', '0000000000004000'), 15)).toBe(true);
+    expect(initTakesSignal(status('R (running)', '8000000000000000', '0'), 64)).toBe(true);
+  });
+  it('is ready when it sleeps (tini in sigtimedwait shows the signals unblocked), not while it only runs', () => {
+    expect(initTakesSignal(status('S (sleeping)', '0000000000000000', '0000000000000000'), 15)).toBe(true);
+    expect(initTakesSignal(status('R (running)', '0000000000000000', '0000000000004000'), 2)).toBe(false);
+    expect(initTakesSignal(status('R (running)', '0000000000000000', '0000000000000000'), 15)).toBe(false);
+  });
+  it('is false for garbage and out-of-range signals', () => {
+    expect(initTakesSignal('', 15)).toBe(false);
+    expect(initTakesSignal(status('S (sleeping)', 'ffffffffffffffff', '0'), 0)).toBe(false);
   });
 });

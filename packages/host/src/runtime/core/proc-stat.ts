@@ -82,3 +82,21 @@ export function expectedOomCounterFile(layout: 'v1' | 'v2', own: string, cgroups
   else dir = join(own.replace(/\/[^/]*\/?$/, ''), cgroupsPath);
   return layout === 'v1' ? `${root}/memory${dir}/memory.oom_control` : `${root}${dir}/memory.events`;
 }
+
+/**
+ * Whether a container's init, whose `/proc/<pid>/status` is `text`, can take signal `n` now. The
+ * init is PID 1 of its namespace, and the kernel drops a signal to PID 1 that it neither catches nor
+ * blocks: right after the start (tini not yet set up) a SIGTERM would be lost. Ready: it blocks or
+ * catches `n` (`SigBlk`/`SigCgt`), or it sleeps — tini waits for signals in sigtimedwait, which
+ * shows them unblocked meanwhile, and it blocks them before it starts the job, so once it sleeps it
+ * is set up (a job run as PID 1 without a handler never gets the signal anyway).
+ */
+export function initTakesSignal(text: string, n: number): boolean {
+  if (!Number.isInteger(n) || n < 1 || n > 64) return false;
+  if (/^State:\s*S/m.test(text)) return true;
+  for (const field of ['SigBlk', 'SigCgt']) {
+    const hex = new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(text)?.[1];
+    if (hex !== undefined && ((BigInt(`0x${hex}`) >> BigInt(n - 1)) & 1n) === 1n) return true;
+  }
+  return false;
+}
