@@ -50,6 +50,7 @@ register(`data:text/javascript,${encodeURIComponent(
 const { register: registerTsx } = await import('tsx/esm/api');
 registerTsx();
 const { devClusterConfig, devManifest, startDevCluster, DevConfigError } = await import('@flynn-ts/bootstrap');
+const { findFlynnMonitor } = await import('@flynn-ts/host');
 
 const out = (text) => process.stdout.write(text);
 const say = (line) => out(json ? `${JSON.stringify({ message: line })}\n` : `${line}\n`);
@@ -74,6 +75,7 @@ try {
     isRoot: process.getuid?.() === 0,
     exists: existsSync,
     hasCommand,
+    hasMonitor: (await findFlynnMonitor()) !== undefined,
   });
 } catch (err) {
   if (!(err instanceof DevConfigError)) throw err;

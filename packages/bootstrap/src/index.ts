@@ -68,6 +68,9 @@ export { devClusterConfig, devPorts, devManifestEnv, DevConfigError, DEV_PORTS, 
 export type { DevClusterConfig, DevFacts, DevPorts, DevPortName, DevImageEnv } from './dev/dev-config.js';
 export { buildComponentImages } from './dev/component-image.js';
 export type { ComponentImage, ComponentImages, ComponentImagesOptions } from './dev/component-image.js';
+export { buildReleaseImages, IMAGE_NODE_PATH } from './images/release-images.js';
+export type { ReleaseImages, ReleaseImagesOptions } from './images/release-images.js';
+export { ENTRYPOINT_SCRIPT as POSTGRES_ENTRYPOINT_SCRIPT, POSTGRES_ENTRYPOINT } from './images/postgres-tree.js';
 export { ociDevManifest, OCI_MANIFEST_ENV } from './dev/oci-manifest.js';
 export { listAppFiles, appFilesFingerprint } from './dev/app-files.js';
 export type { AppFile } from './dev/app-files.js';

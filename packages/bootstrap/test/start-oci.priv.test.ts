@@ -21,7 +21,7 @@ import { alive, curl, descendants, exec, freePortBase, printedCli, startCluster,
 const pgBin = process.env.FLYNN_PG_BIN || process.env.PG_BIN || '/usr/lib/postgresql/15/bin';
 const missing = missingRequirements({
   root: true,
-  commands: ['runc', 'conmon', 'mksquashfs', 'nft', 'ip', 'curl', 'openssl', 'setsid'],
+  commands: ['runc', 'mksquashfs', 'nft', 'ip', 'curl', 'openssl', 'setsid'],
   paths: [join(pgBin, 'initdb'), join(pgBin, 'postgres')],
 });
 

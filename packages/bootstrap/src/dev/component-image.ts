@@ -65,32 +65,8 @@ export async function buildComponentImages(o: ComponentImagesOptions): Promise<C
   mkdirSync(layersDir, { recursive: true });
   const comp = await compressionFlags();
   const built: string[] = [];
-  const layer = async (name: string, fingerprint: string, build: (file: string) => Promise<void>): Promise<SquashfsLayer> => {
-    const key = createHash('sha256').update(`${comp.join(' ')}\n${fingerprint}`).digest('hex').slice(0, 32);
-    const record = join(o.dir, 'cache', `${name}-${key}.json`);
-    if (existsSync(record)) {
-      const cached = JSON.parse(readFileSync(record, 'utf8')) as SquashfsLayer;
-      if (existsSync(cached.path)) return cached;
-    }
-    const t0 = Date.now();
-    say(`building the ${name} image layer…`);
-    const tmp = mkdtempSync(join(o.dir, '.build-'));
-    try {
-      const file = join(tmp, 'layer.squashfs');
-      await build(file);
-      const { hashes, length } = await hashFile(file);
-      const id = hashes.sha512_256!;
-      const path = join(layersDir, `${id}.squashfs`);
-      renameSync(file, path);
-      const out: SquashfsLayer = { path, id, length, hashes: { sha512_256: id } };
-      writeFileSync(record, `${JSON.stringify(out)}\n`);
-      built.push(name);
-      say(`  ${name} layer: ${(length / 1048576).toFixed(1)} MB in ${formatDuration(Date.now() - t0)}`);
-      return out;
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
-  };
+  const layer = (name: string, fingerprint: string, build: (file: string) => Promise<void>): Promise<SquashfsLayer> =>
+    cachedLayer({ dir: o.dir, name, fingerprint, build, say, built });
 
   const runtime = await runtimeInputs(o.node);
   const runtimeLayer = await layer('node-runtime', runtime.fingerprint, async (file) => {
@@ -120,6 +96,53 @@ export async function buildComponentImages(o: ComponentImagesOptions): Promise<C
   };
 }
 
+export interface CachedLayerOptions {
+  /** The images directory: the layer goes to `<dir>/layers/<id>.squashfs`, its cache record to `<dir>/cache/`. */
+  dir: string;
+  /** The layer's name (in progress lines and the cache record's name). */
+  name: string;
+  /** What the layer is made of (paths, sizes, mtimes…): the cache key, with the compression flags. */
+  fingerprint: string;
+  /** Writes the squashfs file `file` (in a temporary directory, removed afterwards). */
+  build: (file: string) => Promise<void>;
+  say?: (line: string) => void;
+  /** Gets `name` pushed when the layer was built rather than found in the cache. */
+  built?: string[];
+}
+
+/** Builds a squashfs layer, or finds it in `<dir>/cache/` by its fingerprint. */
+export async function cachedLayer(o: CachedLayerOptions): Promise<SquashfsLayer> {
+  const say = o.say ?? (() => {});
+  const layersDir = join(o.dir, 'layers');
+  mkdirSync(join(o.dir, 'cache'), { recursive: true });
+  mkdirSync(layersDir, { recursive: true });
+  const comp = await compressionFlags();
+  const key = createHash('sha256').update(`${comp.join(' ')}\n${o.fingerprint}`).digest('hex').slice(0, 32);
+  const record = join(o.dir, 'cache', `${o.name}-${key}.json`);
+  if (existsSync(record)) {
+    const cached = JSON.parse(readFileSync(record, 'utf8')) as SquashfsLayer;
+    if (existsSync(cached.path)) return cached;
+  }
+  const t0 = Date.now();
+  say(`building the ${o.name} image layer…`);
+  const tmp = mkdtempSync(join(o.dir, '.build-'));
+  try {
+    const file = join(tmp, 'layer.squashfs');
+    await o.build(file);
+    const { hashes, length } = await hashFile(file);
+    const id = hashes.sha512_256!;
+    const path = join(layersDir, `${id}.squashfs`);
+    renameSync(file, path);
+    const out: SquashfsLayer = { path, id, length, hashes: { sha512_256: id } };
+    writeFileSync(record, `${JSON.stringify(out)}\n`);
+    o.built?.push(o.name);
+    say(`  ${o.name} layer: ${(length / 1048576).toFixed(1)} MB in ${formatDuration(Date.now() - t0)}`);
+    return out;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** `/a/b/c` → `/a`, `/a/b` (the directories above a path, for the tar list). */
 function ancestors(path: string): string[] {
   const parts = path.split('/').filter(Boolean);
@@ -137,14 +160,14 @@ function listDir(dir: string): string[] {
     });
 }
 
-function commonFlags(): string[] {
+export function commonFlags(): string[] {
   return ['-noappend', '-quiet', '-no-progress', '-all-root', '-root-mode', '755', '-mkfs-time', '0'];
 }
 
 let compression: Promise<string[]> | undefined;
 
 /** `-comp lz4` when this mksquashfs has it (fast to build and to mount), else gzip at level 1. */
-function compressionFlags(): Promise<string[]> {
+export function compressionFlags(): Promise<string[]> {
   compression ??= new Promise((resolve) => {
     execFile('mksquashfs', ['-help'], (_err, stdout, stderr) => {
       resolve(/\blz4\b/.test(`${String(stdout)}${String(stderr)}`) ? ['-comp', 'lz4'] : ['-comp', 'gzip', '-Xcompression-level', '1']);
@@ -177,7 +200,7 @@ function tarLayer(file: string, paths: readonly string[], comp: readonly string[
   });
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+export function run(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { maxBuffer: 16 * 1024 * 1024 }, (err, _stdout, stderr) => {
       if (err) reject(new Error(`${cmd} failed: ${String(stderr).trim() || err.message}`, { cause: err }));

@@ -83,10 +83,14 @@ describe('the driver and PostgreSQL of npm start', () => {
     expect(devClusterConfig({}, { ...root, hasCommand: all(['mount', 'conmon']) })).toMatchObject({ driver: 'process', driverReason: 'no runc, mksquashfs' });
     expect(devClusterConfig({ FLYNN_DRIVER: 'process' }, root)).toMatchObject({ driver: 'process', driverReason: 'FLYNN_DRIVER=process' });
     expect(devClusterConfig({}, facts).driver).toBe('process');
+    // A monitor is needed: flynn-monitor (built at install) or conmon.
+    const noConmon = { ...root, hasCommand: all(['runc', 'mksquashfs', 'mount']) };
+    expect(devClusterConfig({}, { ...noConmon, hasMonitor: true })).toMatchObject({ driver: 'oci' });
+    expect(devClusterConfig({}, noConmon)).toMatchObject({ driver: 'process', driverReason: 'no flynn-monitor or conmon' });
   });
 
   it('FLYNN_DRIVER=oci without root is an error naming what is missing; bad values are refused', () => {
-    expect(() => devClusterConfig({ FLYNN_DRIVER: 'oci' }, { ...root, isRoot: false })).toThrow('FLYNN_DRIVER=oci needs root and runc, conmon, mksquashfs, mount (not root)');
+    expect(() => devClusterConfig({ FLYNN_DRIVER: 'oci' }, { ...root, isRoot: false })).toThrow('FLYNN_DRIVER=oci needs root, runc, mksquashfs, mount and a container monitor (not root)');
     expect(() => devClusterConfig({ FLYNN_DRIVER: 'docker' }, root)).toThrow(/FLYNN_DRIVER must be oci or process/);
     expect(() => devClusterConfig({ FLYNN_BRIDGE: 'a-very-long-bridge-name' }, root)).toThrow(/FLYNN_BRIDGE/);
     expect(() => devClusterConfig({ FLYNN_SUBNET: '100.100.0.0' }, root)).toThrow(/FLYNN_SUBNET/);

@@ -72,6 +72,8 @@ export interface DevFacts {
   exists?: (path: string) => boolean;
   /** Whether a command is on the PATH (default: none is). */
   hasCommand?: (name: string) => boolean;
+  /** Whether flynn-host's container monitor (flynn-monitor) is built; else conmon must be on the PATH. */
+  hasMonitor?: boolean;
 }
 
 /** The system's PostgreSQL 15 (Debian/Ubuntu `postgresql-15`). */
@@ -83,7 +85,7 @@ export function embeddedPgBin(repoRoot: string): string {
 }
 
 /** What the `oci` driver of `npm start` needs besides root (flynn-host's monitor and the image builder). */
-export const OCI_COMMANDS = ['runc', 'conmon', 'mksquashfs', 'mount'] as const;
+export const OCI_COMMANDS = ['runc', 'mksquashfs', 'mount'] as const;
 
 export class DevConfigError extends Error {
   constructor(message: string) {
@@ -140,10 +142,12 @@ function chooseDriver(env: Env, facts: DevFacts): { driver: DevClusterConfig['dr
   const asked = env.FLYNN_DRIVER;
   if (asked !== undefined && asked !== '' && asked !== 'oci' && asked !== 'process') throw new DevConfigError(`FLYNN_DRIVER must be oci or process, got ${JSON.stringify(asked)}`);
   if (asked === 'process') return { driver: 'process', reason: 'FLYNN_DRIVER=process' };
-  const missing = OCI_COMMANDS.filter((c) => !facts.hasCommand?.(c));
+  const missing: string[] = OCI_COMMANDS.filter((c) => !facts.hasCommand?.(c));
+  // The container monitor: flynn-host's own (built at install) or, failing that, conmon.
+  if (!facts.hasMonitor && !facts.hasCommand?.('conmon')) missing.push('flynn-monitor or conmon');
   const why = !facts.isRoot ? 'not root' : missing.length > 0 ? `no ${missing.join(', ')}` : undefined;
   if (asked === 'oci') {
-    if (why) throw new DevConfigError(`FLYNN_DRIVER=oci needs root and ${OCI_COMMANDS.join(', ')} (${why})`);
+    if (why) throw new DevConfigError(`FLYNN_DRIVER=oci needs root, ${OCI_COMMANDS.join(', ')} and a container monitor (${why})`);
     return { driver: 'oci', reason: 'FLYNN_DRIVER=oci' };
   }
   return why ? { driver: 'process', reason: why } : { driver: 'oci', reason: 'root and runc' };

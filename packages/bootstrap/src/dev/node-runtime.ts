@@ -50,19 +50,22 @@ export async function runtimeInputs(node: string): Promise<RuntimeInputs> {
   return { node, libs, fingerprint };
 }
 
-/** Lays the runtime out under `root` (an empty directory). */
-export function stageRuntime(root: string, inputs: RuntimeInputs): void {
+/**
+ * Lays the runtime out under `root` (an empty directory). `nodeAt` is where
+ * node goes in the image (default: its own path, `inputs.node`).
+ */
+export function stageRuntime(root: string, inputs: RuntimeInputs, nodeAt: string = inputs.node): void {
   for (const d of ['etc/ssl/certs', 'proc', 'sys', 'dev', 'root', 'run', 'var/tmp', 'usr/bin', 'bin']) mkdirSync(join(root, d), { recursive: true });
   mkdirSync(join(root, 'tmp'));
   chmodSync(join(root, 'tmp'), 0o1777);
   chmodSync(join(root, 'var/tmp'), 0o1777);
-  const copy = (path: string, mode: number) => {
-    const to = join(root, path);
+  const copy = (path: string, mode: number, at: string = path) => {
+    const to = join(root, at);
     mkdirSync(dirname(to), { recursive: true });
     copyFileSync(realpathSync(path), to);
     chmodSync(to, mode);
   };
-  copy(inputs.node, 0o755);
+  copy(inputs.node, 0o755, nodeAt);
   for (const lib of inputs.libs) copy(lib, 0o755);
   if (existsSync(CA_BUNDLE)) copy(CA_BUNDLE, 0o644);
   writeFileSync(join(root, 'etc/passwd'), PASSWD);

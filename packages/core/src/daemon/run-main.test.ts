@@ -2,7 +2,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isMainModule, packageVersion, runMain } from './run-main.js';
 import type { MainProcess } from './run-main.js';
 
@@ -48,6 +48,27 @@ describe('runMain', () => {
     expect(runMain(pathToFileURL(file).href, 'x', async () => ((ran = true), 0), { process: proc })).toBeUndefined();
     expect(ran).toBe(false);
     expect(out.exits).toEqual([]);
+  });
+
+  it('holds the event loop with a ref\'d timer until main settles (unref\'d retry timers alone would end the process with 0)', async () => {
+    const { proc, out } = fakeProcess(link);
+    const set = vi.spyOn(globalThis, 'setInterval');
+    const clear = vi.spyOn(globalThis, 'clearInterval');
+    try {
+      let finish!: (code: number) => void;
+      const done = runMain(pathToFileURL(file).href, 'x', () => new Promise<number>((r) => (finish = r)), { process: proc });
+      expect(set).toHaveBeenCalledTimes(1);
+      const hold = set.mock.results[0]!.value as NodeJS.Timeout;
+      expect(hold.hasRef()).toBe(true);
+      expect(clear).not.toHaveBeenCalled();
+      finish(3);
+      await done;
+      expect(clear).toHaveBeenCalledWith(hold);
+      expect(out.exits).toEqual([3]);
+    } finally {
+      set.mockRestore();
+      clear.mockRestore();
+    }
   });
 
   it('exits with the status main resolves with', async () => {

@@ -69,7 +69,10 @@ export function runMain(moduleUrl: string, name: string, main: () => Promise<num
     proc.exit(0);
     return Promise.resolve();
   }
-  return main().then(
+  // Holds the event loop open until main settles: a command that only waits on unref'd timers
+  // (systemClock's, e.g. a retry backoff) would otherwise end silently with status 0 mid-way.
+  const hold = setInterval(() => {}, 1 << 30);
+  return main().finally(() => clearInterval(hold)).then(
     (code) => {
       proc.exitCode = code;
       if (options.exit ?? true) proc.exit(code);
