@@ -38,6 +38,33 @@ export function isToken(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/**
+ * Index of the first character at or after `from` that is not a tchar (the
+ * end of a header name). One loop over the characters: cheaper than the
+ * native searches it replaces, whose per-call cost dominates on short lines.
+ */
+export function tokenEnd(s: string, from: number): number {
+  const n = s.length;
+  let i = from;
+  while (i < n && TCHAR[s.charCodeAt(i)] === 1) i++;
+  return i;
+}
+
+/**
+ * The end of a header line whose rest starts at `from`: the index of its CR
+ * when CR LF ends it and no other CR or LF comes before, else -1 (a bare CR
+ * or LF would end the line early for a lenient peer: smuggling).
+ */
+export function headerLineEnd(s: string, from: number): number {
+  const n = s.length;
+  for (let i = from; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x0d) return s.charCodeAt(i + 1) === 0x0a ? i : -1;
+    if (c === 0x0a) return -1;
+  }
+  return -1;
+}
+
 /** Case-insensitive comparison of `s[from, from + lower.length)` with an all-lower-case ASCII literal. */
 export function eqLower(s: string, from: number, to: number, lower: string): boolean {
   const n = lower.length;

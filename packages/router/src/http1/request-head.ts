@@ -12,7 +12,7 @@
  * Transfer-Encoding other than `chunked` refused (501), HTTP/1.1 needs
  * exactly one Host. The result is an HTTP status (0 = parsed).
  */
-import { eqLower, isToken, lowerTokens, TARGET_CHAR, TCHAR, VALUE_CHAR } from './chars.js';
+import { eqLower, headerLineEnd, isToken, lowerTokens, TARGET_CHAR, tokenEnd, VALUE_CHAR } from './chars.js';
 
 export class RequestHead {
   head = '';
@@ -204,14 +204,16 @@ function parseFields(head: string, start: number, out: RequestHead): number {
   let runStart = pos;
   let sawHost = false;
   for (;;) {
-    const end = head.indexOf('\r\n', pos);
-    if (end === -1) return 400;
-    if (end === pos) break; // the empty line
-    const colon = head.indexOf(':', pos);
-    if (colon <= pos || colon > end) return 400; // obs-fold, no colon, empty name
+    if (head.charCodeAt(pos) === 0x0d) {
+      if (head.charCodeAt(pos + 1) !== 0x0a) return 400;
+      break; // the empty line
+    }
+    // A token name right before the colon: no obs-fold, no empty name, no space before the colon.
+    const colon = tokenEnd(head, pos);
+    if (colon === pos || head.charCodeAt(colon) !== 0x3a) return 400;
     // No CR or LF inside the line: a bare one would split it for a lenient backend (smuggling).
-    if (head.indexOf('\r', pos) !== end || head.indexOf('\n', pos) !== end + 1) return 400;
-    for (let i = pos; i < colon; i++) if (TCHAR[head.charCodeAt(i)] !== 1) return 400;
+    const end = headerLineEnd(head, colon + 1);
+    if (end === -1) return 400;
     const kind = classify(head, pos, colon);
     if (kind !== H.Other) {
       // Fields the router acts on get the full RFC 9110 value check; the others were

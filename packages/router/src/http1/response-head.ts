@@ -5,7 +5,7 @@
  * Proxy-Connection, TE, Transfer-Encoding, Upgrade, and anything Connection
  * names) are not in `keep`; the proxy writes its own.
  */
-import { eqLower, lowerTokens, TCHAR, VALUE_CHAR } from './chars.js';
+import { eqLower, headerLineEnd, lowerTokens, tokenEnd, VALUE_CHAR } from './chars.js';
 
 export class ResponseHead {
   head = '';
@@ -124,12 +124,14 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
   let pos = lineEnd + 2;
   let runStart = pos;
   for (;;) {
-    const end = head.indexOf('\r\n', pos);
+    if (head.charCodeAt(pos) === 0x0d) {
+      if (head.charCodeAt(pos + 1) !== 0x0a) return false;
+      break; // the empty line
+    }
+    const colon = tokenEnd(head, pos);
+    if (colon === pos || head.charCodeAt(colon) !== 0x3a) return false;
+    const end = headerLineEnd(head, colon + 1);
     if (end === -1) return false;
-    if (end === pos) break;
-    const colon = head.indexOf(':', pos);
-    if (colon <= pos || colon > end || !lineEndsOk(head, pos, end)) return false;
-    for (let i = pos; i < colon; i++) if (TCHAR[head.charCodeAt(i)] !== 1) return false;
     const kind = classify(head, pos, colon);
     if (kind !== H.Other) {
       let vs = colon + 1;
@@ -144,7 +146,7 @@ export function parseResponseHead(head: string, out: ResponseHead): boolean {
         }
         runStart = end + 2;
       }
-      if (!applyField(kind, head.slice(vs, ve), out)) return false;
+      if (kind !== H.Drop && !applyField(kind, head.slice(vs, ve), out)) return false;
     }
     pos = end + 2;
   }

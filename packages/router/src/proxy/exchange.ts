@@ -101,7 +101,8 @@ export class Exchange implements UpstreamUser {
   start(): void {
     this.active = true;
     this.responded = false;
-    this.tried.length = 0;
+    // Setting an array's length is a runtime call in V8 even when it changes nothing.
+    if (this.tried.length !== 0) this.tried.length = 0;
     this.freshRetry = false;
     this.dialFailures = 0;
     this.target = null;

@@ -23,6 +23,8 @@ import { cannedResponse, downstreamResponse, upstreamRequestHead } from './forwa
 import type { ForwardInfo } from './forward-headers.js';
 import type { ClientConnectionLike, ProxyContext } from './proxy-context.js';
 import { clientAddress, routingTarget } from './addresses.js';
+import { isSharedReadBuffer, readsIntoSharedBuffer, readTlsIntoSharedBuffer, setSharedBufferReader } from './shared-read-accept.js';
+import type { SharedBufferReader } from './shared-read-accept.js';
 import { joinTunnel } from './tunnel.js';
 
 export interface ListenerInfo {
@@ -47,7 +49,7 @@ const HOLD_LIMIT = 64 * 1024;
 /** A first response chunk up to this size is copied into one buffer with the head (one write). */
 const COALESCE_LIMIT = 16 * 1024;
 
-export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
+export class H1Connection implements ExchangeDownstream, ClientConnectionLike, SharedBufferReader {
   private state = S.Head;
   private buf: Buffer | null = null;
   private pumping = false;
@@ -97,7 +99,8 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     this.writesCopy = socket instanceof TLSSocket;
     ctx.connections.add(this);
     socket.setNoDelay?.(true);
-    socket.on('data', this.onData);
+    if (readsIntoSharedBuffer(socket) || (this.writesCopy && readTlsIntoSharedBuffer(socket as TLSSocket))) setSharedBufferReader(socket, this);
+    else socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -124,6 +127,20 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
         return;
     }
   };
+
+  /** A read into the shared buffer (plain or TLS): whatever is kept past this call is copied out of it. */
+  onSharedRead(nread: number, buf: Buffer): boolean {
+    const chunk = buf.subarray(0, nread);
+    if (this.state === S.Tunnel) {
+      // The tunnel pipes 'data' events.
+      this.socket.emit('data', Buffer.from(chunk));
+      return true;
+    }
+    this.onData(chunk);
+    const held = this.buf;
+    if (held !== null && isSharedReadBuffer(held)) this.buf = Buffer.from(held);
+    return true;
+  }
 
   private readonly onEnd = (): void => {
     this.clientEnded = true;
@@ -282,7 +299,9 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike {
     if (this.resDone) this.complete();
   }
 
-  private forwardBody(chunk: Buffer): void {
+  private forwardBody(body: Buffer): void {
+    // A queued write keeps a reference to its bytes: never to the shared read buffer.
+    const chunk = isSharedReadBuffer(body) ? Buffer.from(body) : body;
     const conn = this.ex.conn;
     if (this.upstreamReady && conn !== null) {
       if (!conn.write(chunk) && !this.pausedForUpstream) {

@@ -9,6 +9,7 @@ import { parseProxyV1 } from '../core/proxy-protocol.js';
 import { H1Connection } from './h1-connection.js';
 import type { ListenerInfo } from './h1-connection.js';
 import type { ProxyContext } from './proxy-context.js';
+import { readAcceptedIntoSharedBuffer } from './shared-read-accept.js';
 
 export interface HttpListenerOptions {
   /** Expect a PROXY protocol v1 header first on every connection. */
@@ -19,7 +20,10 @@ export function createHttpServer(ctx: ProxyContext, info: ListenerInfo, options:
   const onSocket = options.proxyProtocol
     ? (socket: Socket) => readProxyHeader(socket, ctx, (clientIp, rest) => new H1Connection(socket, ctx, info, clientIp, rest))
     : (socket: Socket) => new H1Connection(socket, ctx, info);
-  return createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+  const server = createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
+  // Without PROXY headers (read with 'data' events), client sockets read into the shared buffer.
+  if (options.proxyProtocol !== true) server.once('listening', () => readAcceptedIntoSharedBuffer(server));
+  return server;
 }
 
 /**
