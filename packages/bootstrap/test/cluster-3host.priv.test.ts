@@ -8,20 +8,14 @@
  * overlay IP of its host's /24, and the app answers through the router of
  * every host — host 1's router reaching jobs on hosts 2 and 3 over the overlay.
  */
-import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
-import { testPostgresMissing } from '@flynn-ts/controller/testing';
+import { waitFor } from '@flynn-ts/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../src/core/parse-manifest.js';
 import { runBootstrap } from '../src/run-bootstrap.js';
-import { NetnsCluster, ROUTER_HTTP_PORT } from './netns-cluster.js';
+import { NetnsCluster, netnsClusterMissing, ROUTER_HTTP_PORT } from './netns-cluster.js';
 import { curlIn, runIn } from './netns-procs.js';
 
-const missing =
-  missingRequirements({
-    root: true,
-    commands: ['runc', 'conmon', 'ip', 'nsenter', 'nft', 'mksquashfs', 'mount', 'curl'],
-    paths: ['/usr/bin/busybox', '/usr/bin/tini-static'],
-  }) ?? testPostgresMissing();
+const missing = netnsClusterMissing();
 
 const APP = `web${process.pid}`;
 const DOMAIN = `${APP}.cluster.test`;

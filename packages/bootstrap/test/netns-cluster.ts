@@ -26,22 +26,34 @@
  * state, cgroups, job namespaces), mounts, namespaces and temp dirs.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { waitFor } from '@flynn-ts/core/testing';
+import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
 import { ControllerClient } from '@flynn-ts/controller';
-import { startTestPostgres } from '@flynn-ts/controller/testing';
+import { startTestPostgres, testPostgresMissing } from '@flynn-ts/controller/testing';
 import type { TestPostgres } from '@flynn-ts/controller/testing';
 import { HostClient } from '@flynn-ts/host';
 import { buildBusyboxImage } from '@flynn-ts/host/testing';
 import type { BusyboxImage } from '@flynn-ts/host/testing';
-import { curlIn, deleteNetns, ipIn, mountsUnder, removeCgroups, removeContainers, run, spawnIn, sweepStale, TSX } from './netns-procs.js';
+import { NetnsNetwork, procTails, removeMountedDir, startOrClose, waitHostUp } from './netns-network.js';
+import { curlIn, removeCgroups, removeContainers, spawnIn, sweepStale, TSX } from './netns-procs.js';
 import type { Proc } from './netns-procs.js';
 
 export const ROUTER_HTTP_PORT = 8080;
 /** The image server on h1 (busybox httpd over the image directory). */
 export const IMAGE_PORT = 8099;
+
+/** What a NetnsCluster test needs on this machine (root, runc, conmon, nft, busybox, PostgreSQL…), or undefined when all is there. */
+export function netnsClusterMissing(): string | undefined {
+  return (
+    missingRequirements({
+      root: true,
+      commands: ['runc', 'conmon', 'ip', 'nsenter', 'nft', 'mksquashfs', 'mount', 'curl'],
+      paths: ['/usr/bin/busybox', '/usr/bin/tini-static'],
+    }) ?? testPostgresMissing()
+  );
+}
 
 export interface NetnsHost {
   index: number;
@@ -71,40 +83,26 @@ export interface NetnsClusterOptions {
 
 export class NetnsCluster {
   readonly hosts: NetnsHost[] = [];
+  /** The namespaces, bridges and veths (netns-network.ts); names, addresses and the cgroup parent come from it. */
+  readonly net: NetnsNetwork;
   /** The controller's AUTH_KEY. */
   readonly key = randomBytes(16).toString('hex');
-  readonly prefix: string;
-  readonly rootIp: string;
-  readonly cgroupParent: string;
   dir = '';
   image!: BusyboxImage;
   client!: ControllerClient;
   controller?: Proc;
   scheduler?: Proc;
-  private readonly namespaces: string[] = [];
   private readonly procs: Proc[] = [];
-  private rootLink = '';
   private pg: TestPostgres | undefined;
-  private readonly mgmt: string;
 
   constructor(readonly options: NetnsClusterOptions) {
-    this.prefix = `nc${process.pid}${options.tag}`;
-    this.mgmt = `198.19.${(process.pid % 125) * 2 + options.slot}`;
-    this.rootIp = `${this.mgmt}.254`;
-    this.cgroupParent = `flynn-${this.prefix}`;
+    this.net = new NetnsNetwork(options.tag, options.slot);
   }
 
   /** Builds the whole cluster; on failure cleans up and rethrows (with the daemons' last lines). */
   static async start(options: NetnsClusterOptions): Promise<NetnsCluster> {
     const c = new NetnsCluster(options);
-    try {
-      await c.init();
-    } catch (err) {
-      const tails = c.tails();
-      await c.close();
-      throw new Error(`${(err as Error).message}\n${tails}`, { cause: err });
-    }
-    return c;
+    return startOrClose(c, () => c.init());
   }
 
   /** The controller, from the test process. */
@@ -147,7 +145,7 @@ export class NetnsCluster {
 
   private async init(): Promise<void> {
     await sweepStale();
-    this.dir = await mkdtemp(join(tmpdir(), `flynn-netns-cluster-${this.prefix}-`));
+    this.dir = await mkdtemp(join(tmpdir(), `flynn-netns-cluster-${this.net.prefix}-`));
     await chmod(this.dir, 0o755); // PostgreSQL (an unprivileged user) reads its hba file from here
     this.image = await buildBusyboxImage(join(this.dir, 'image'));
     await this.createNetwork();
@@ -156,7 +154,7 @@ export class NetnsCluster {
     this.startDiscoverd();
     for (const h of this.hosts) this.startHost(h);
     await this.waitRaft();
-    await Promise.all(this.hosts.map((h) => this.waitHost(h)));
+    await Promise.all(this.hosts.map((h) => waitHostUp(h, () => h.procs.host)));
     for (const h of this.hosts) this.startFlannel(h);
     await Promise.all(this.hosts.map(async (h) => (h.subnet = await this.waitSubnet(h))));
     await this.startControlPlane();
@@ -166,49 +164,22 @@ export class NetnsCluster {
     for (const h of this.hosts) await waitFor(async () => (await curlIn(h.ns, `http://${h.ip}:${ROUTER_HTTP_PORT}/`, { timeoutS: 2 })).status > 0, { timeoutMs: 90_000, intervalMs: 500, what: `router on h${h.index}` });
   }
 
-  /** The switch namespace with its two bridges, one namespace per host, and the test's veth. */
+  /** The network (netns-network.ts) and a directory and client per host. */
   private async createNetwork(): Promise<void> {
-    const sw = await this.netns('sw');
-    for (const br of ['br0', 'br1']) {
-      await ipIn(sw, 'link', 'add', br, 'type', 'bridge');
-      await ipIn(sw, 'link', 'set', br, 'up');
-    }
-    for (let i = 1; i <= this.options.hosts; i++) {
-      const ns = await this.netns(`h${i}`);
-      const ip = `198.18.0.${i}`;
-      const mgmtIp = `${this.mgmt}.${i}`;
-      for (const [end, dev, br, addr] of [[`c${i}`, 'eth0', 'br0', ip], [`m${i}`, 'mgmt0', 'br1', mgmtIp]] as const) {
-        await ipIn(sw, 'link', 'add', end, 'type', 'veth', 'peer', 'name', dev, 'netns', ns);
-        await ipIn(sw, 'link', 'set', end, 'master', br, 'up');
-        await ipIn(ns, 'addr', 'add', `${addr}/24`, 'dev', dev);
-        await ipIn(ns, 'link', 'set', dev, 'up');
-      }
-      const dir = join(this.dir, `h${i}`);
+    for (const n of await this.net.create(this.options.hosts)) {
+      const dir = join(this.dir, `h${n.index}`);
       await mkdir(dir, { recursive: true });
-      const url = `http://${mgmtIp}:1113`;
-      this.hosts.push({ index: i, id: `${this.prefix}h${i}`, ns, ip, mgmtIp, dir, url, client: new HostClient({ url, retries: 0, timeoutMs: 10_000 }), subnet: '', procs: {} });
+      const url = `http://${n.mgmtIp}:1113`;
+      this.hosts.push({ ...n, id: `${this.net.prefix}h${n.index}`, dir, url, client: new HostClient({ url, retries: 0, timeoutMs: 10_000 }), subnet: '', procs: {} });
     }
-    this.rootLink = `${this.prefix}r`.slice(0, 15);
-    await run('ip', ['link', 'add', this.rootLink, 'type', 'veth', 'peer', 'name', 'mr', 'netns', sw]);
-    await ipIn(sw, 'link', 'set', 'mr', 'master', 'br1', 'up');
-    await run('ip', ['addr', 'add', `${this.rootIp}/24`, 'dev', this.rootLink]);
-    await run('ip', ['link', 'set', this.rootLink, 'up']);
-  }
-
-  private async netns(name: string): Promise<string> {
-    const ns = `${this.prefix}-${name}`;
-    await run('ip', ['netns', 'add', ns]);
-    this.namespaces.push(ns);
-    await ipIn(ns, 'link', 'set', 'lo', 'up');
-    return ns;
   }
 
   /** PostgreSQL in this namespace, also listening on the test's veth address, with an hba entry for the hosts. */
   private async startPostgres(): Promise<void> {
     const hba = join(this.dir, 'pg_hba.conf');
-    await writeFile(hba, `local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ${this.mgmt}.0/24 scram-sha-256\n`, { mode: 0o644 });
+    await writeFile(hba, `local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\nhost all all ${this.net.mgmt}.0/24 scram-sha-256\n`, { mode: 0o644 });
     // netns_cluster.owner (a placeholder setting) lets sweepStale() find it after a crash.
-    this.pg = await startTestPostgres({ settings: { listen_addresses: `127.0.0.1,${this.rootIp}`, hba_file: hba, 'netns_cluster.owner': process.pid } });
+    this.pg = await startTestPostgres({ settings: { listen_addresses: `127.0.0.1,${this.net.rootIp}`, hba_file: hba, 'netns_cluster.owner': process.pid } });
   }
 
   private spawn(h: NetnsHost, name: string, argv: string[], env: Record<string, string> = {}): Proc {
@@ -256,18 +227,8 @@ export class NetnsCluster {
     h.procs.host = this.spawn(h, 'flynn-host', [
       process.execPath, ...TSX, 'daemons/host/src/main.ts', 'daemon', '--driver', 'oci', '--id', h.id, '--http-port', '1113', '--external-ip', h.ip,
       '--state', d('state'), '--volpath', d('volumes'), '--image-dir', d('images'), '--log-dir', d('logs'), '--discoverd', `http://${h.ip}:1111`,
-      '--cgroup-parent', this.cgroupParent, '--stop-grace', '3s', '--stop-jobs-on-exit', '--memory', '4G', '--cpus', '4', '--max-job-concurrency', '8', '--log-level', process.env.NETNS_CLUSTER_LOG ?? 'warn',
+      '--cgroup-parent', this.net.cgroupParent, '--stop-grace', '3s', '--stop-jobs-on-exit', '--memory', '4G', '--cpus', '4', '--max-job-concurrency', '8', '--log-level', process.env.NETNS_CLUSTER_LOG ?? 'warn',
     ], { FLYNN_HOST_CONFIG: '/nonexistent/host.json' });
-  }
-
-  private async waitHost(h: NetnsHost): Promise<void> {
-    await waitFor(
-      async () => {
-        if (!h.procs.host?.alive) throw new Error(`flynn-host on h${h.index} exited`);
-        return (await h.client.status().then(() => true, () => false));
-      },
-      { timeoutMs: 90_000, intervalMs: 300, what: `flynn-host on h${h.index}` },
-    );
   }
 
   private startFlannel(h: NetnsHost): void {
@@ -292,7 +253,7 @@ export class NetnsCluster {
   /** The controller and the scheduler on h1, both using the test PostgreSQL. */
   private async startControlPlane(): Promise<void> {
     const h1 = this.host(1);
-    const database = (await this.pg!.createDatabase()).replace('@127.0.0.1:', `@${this.rootIp}:`);
+    const database = (await this.pg!.createDatabase()).replace('@127.0.0.1:', `@${this.net.rootIp}:`);
     const common = { DISCOVERD: this.hosts.map((h) => `http://${h.ip}:1111`).join(','), DATABASE_URL: database, LOG_LEVEL: process.env.NETNS_CLUSTER_LOG ?? 'warn' };
     this.controller = this.spawn(h1, 'controller', [process.execPath, ...TSX, 'daemons/controller/src/main.ts'], {
       ...common, PORT: '3000', EXTERNAL_IP: h1.ip, AUTH_KEY: this.key,
@@ -319,20 +280,15 @@ export class NetnsCluster {
     await Promise.all(this.procs.map((p) => p.stop('SIGKILL', 0).catch(() => {})));
     for (const h of this.hosts) await h.client.close().catch(() => {});
     await removeContainers(hostIds);
-    for (const ns of [...this.namespaces].reverse()) await deleteNetns(ns);
-    this.namespaces.length = 0;
-    if (this.rootLink) await run('ip', ['link', 'del', this.rootLink]).catch(() => {});
+    await this.net.remove();
     await this.pg?.stop().catch(() => {});
-    await removeCgroups(this.cgroupParent);
-    if (this.dir) {
-      for (const m of await mountsUnder(this.dir)) await run('umount', ['-l', m]).catch(() => {});
-      await rm(this.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 }).catch(() => {});
-    }
+    await removeCgroups(this.net.cgroupParent);
+    await removeMountedDir(this.dir);
   }
 
   /** The last lines of every daemon, for a failure message. */
   tails(n = 12): string {
-    return this.procs.map((p) => `--- ${p.name} (pid ${p.pid}${p.alive ? '' : ', exited'})\n${p.lines.slice(-n).join('\n')}`).join('\n');
+    return procTails(this.procs, n);
   }
 }
 

@@ -5,41 +5,25 @@
  * machine's, as flynn-host's oci driver needs — `ip netns exec` would remount
  * /sys and hide /sys/fs/cgroup), tracked by PID and killed by PID.
  */
-import { execFile } from 'node:child_process';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { isAlive, safeKill, spawnTracked } from '@flynn-ts/core/testing';
+import { deleteNetns, ipIn, isAlive, runCommand, safeKill, spawnTracked } from '@flynn-ts/core/testing';
 import type { TrackedProcess } from '@flynn-ts/core/testing';
 
-const execFileP = promisify(execFile);
 const RUNC_ROOT = '/run/flynn-ts/runc'; // flynn-host's default (the oci driver's runtime root)
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 /** `node` flags that run this checkout's TypeScript sources. */
 export const TSX = ['--conditions=@flynn-ts/source', '--import', 'tsx'];
 
-/** Runs a command; resolves with stdout, rejects with stderr in the message. */
-export async function run(cmd: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
-  try {
-    const { stdout } = await execFileP(cmd, [...args], { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 << 20 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
-  }
-}
+/** `run(cmd, args)`, `ipIn(ns, ...args)` and `deleteNetns(ns)` (from @flynn-ts/core/testing), as the netns tests import them. */
+export { deleteNetns, ipIn, runCommand as run };
 
 /** Runs `argv` inside namespace `ns` (nsenter --net) and resolves with its stdout. */
 export function runIn(ns: string, argv: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
-  return run('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], options);
-}
-
-/** `ip -n <ns> ...`. */
-export function ipIn(ns: string, ...args: string[]): Promise<string> {
-  return run('ip', ['-n', ns, ...args]);
+  return runCommand('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], options);
 }
 
 /** A daemon started by `spawnIn` (see `TrackedProcess` in @flynn-ts/core/testing). */
@@ -67,23 +51,17 @@ export async function curlIn(ns: string, url: string, options: { host?: string; 
 /** Kills and deletes the runc containers of these hosts' jobs (left over when a host died) and their namespaces. */
 export async function removeContainers(hostIds: readonly string[]): Promise<void> {
   if (hostIds.length === 0) return;
-  const list = await run('runc', ['--root', RUNC_ROOT, 'list', '-q']).catch(() => '');
+  const list = await runCommand('runc', ['--root', RUNC_ROOT, 'list', '-q']).catch(() => '');
   for (const id of list.split('\n').map((s) => s.trim()).filter(Boolean)) {
     if (!hostIds.some((h) => id.startsWith(`flynn-${h}-`))) continue; // containerId(<host id>-<uuid>)
-    await run('runc', ['--root', RUNC_ROOT, 'kill', id, 'KILL']).catch(() => {});
-    await run('runc', ['--root', RUNC_ROOT, 'delete', '--force', id]).catch(() => {});
+    await runCommand('runc', ['--root', RUNC_ROOT, 'kill', id, 'KILL']).catch(() => {});
+    await runCommand('runc', ['--root', RUNC_ROOT, 'delete', '--force', id]).catch(() => {});
   }
-  const netns = await run('ip', ['netns', 'list']).catch(() => '');
+  const netns = await runCommand('ip', ['netns', 'list']).catch(() => '');
   for (const line of netns.split('\n')) {
     const name = line.trim().split(/\s+/)[0] ?? '';
     if (name && hostIds.some((h) => name.startsWith(`flynn-${h}-`))) await deleteNetns(name); // netnsName(<host id>-<uuid>)
   }
-}
-
-export async function deleteNetns(ns: string): Promise<void> {
-  const pids = await run('ip', ['netns', 'pids', ns]).catch(() => '');
-  for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
-  await run('ip', ['netns', 'del', ns]).catch(() => {});
 }
 
 /** Removes the (empty once the jobs are gone) cgroup trees named `parent` (or matching it), deepest first. */
@@ -106,12 +84,12 @@ export async function removeCgroups(parent: string | ((name: string) => boolean)
 async function rmdirTree(dir: string): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const e of entries) if (e.isDirectory()) await rmdirTree(join(dir, e.name));
-  await run('rmdir', [dir]).catch(() => {});
+  await runCommand('rmdir', [dir]).catch(() => {});
 }
 
 /** Mount points under `dir`, deepest first. */
 export async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await run('cat', ['/proc/self/mountinfo']).catch(() => '');
+  const text = await runCommand('cat', ['/proc/self/mountinfo']).catch(() => '');
   const points = text.split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p === dir || p.startsWith(`${dir}/`));
   return points.sort((a, b) => b.length - a.length);
 }
@@ -124,16 +102,16 @@ export async function mountsUnder(dir: string): Promise<string[]> {
  */
 export async function sweepStale(): Promise<void> {
   const dead = (pid: string | undefined) => !isAlive(Number(pid));
-  const ps = await run('ps', ['-eo', 'pid=,args=']).catch(() => '');
+  const ps = await runCommand('ps', ['-eo', 'pid=,args=']).catch(() => '');
   for (const m of ps.matchAll(/^\s*(\d+) \S*postgres -D (\S+)\/data .*-c netns_cluster\.owner=(\d+)/gm)) {
     if (!dead(m[3])) continue;
     safeKill(Number(m[1]), 'SIGQUIT'); // immediate shutdown
     for (let i = 0; i < 50 && isAlive(Number(m[1])); i++) await new Promise((r) => setTimeout(r, 100));
     await rm(m[2]!, { recursive: true, force: true }).catch(() => {});
   }
-  const netns = await run('ip', ['netns', 'list']).catch(() => '');
+  const netns = await runCommand('ip', ['netns', 'list']).catch(() => '');
   for (const m of netns.matchAll(/^(nc(\d+)[a-z]-\S+)/gm)) if (dead(m[2])) await deleteNetns(m[1]!);
-  const containers = await run('runc', ['--root', RUNC_ROOT, 'list', '-q']).catch(() => '');
+  const containers = await runCommand('runc', ['--root', RUNC_ROOT, 'list', '-q']).catch(() => '');
   const staleHosts = new Set<string>();
   for (const m of `${containers}\n${netns}`.matchAll(/^flynn-(nc(\d+)[a-z]h\d+)-/gm)) if (dead(m[2])) staleHosts.add(m[1]!);
   await removeContainers([...staleHosts]);
@@ -141,13 +119,13 @@ export async function sweepStale(): Promise<void> {
     const m = /^flynn-nc(\d+)[a-z]$/.exec(name);
     return m !== null && dead(m[1]);
   });
-  const links = await run('ip', ['-o', 'link', 'show']).catch(() => '');
-  for (const m of links.matchAll(/^\d+: (nc(\d+)[a-z]r)@/gm)) if (dead(m[2])) await run('ip', ['link', 'del', m[1]!]).catch(() => {});
+  const links = await runCommand('ip', ['-o', 'link', 'show']).catch(() => '');
+  for (const m of links.matchAll(/^\d+: (nc(\d+)[a-z]r)@/gm)) if (dead(m[2])) await runCommand('ip', ['link', 'del', m[1]!]).catch(() => {});
   for (const name of await readdir(tmpdir()).catch(() => [])) {
     const m = /^flynn-netns-cluster-nc(\d+)[a-z]-/.exec(name);
     if (!m || !dead(m[1])) continue;
     const dir = join(tmpdir(), name);
-    for (const point of await mountsUnder(dir)) await run('umount', ['-l', point]).catch(() => {});
+    for (const point of await mountsUnder(dir)) await runCommand('umount', ['-l', point]).catch(() => {});
     await rm(dir, { recursive: true, force: true }).catch(() => {});
   }
 }

@@ -10,19 +10,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
+import { waitFor } from '@flynn-ts/core/testing';
 import type { Job } from '@flynn-ts/controller';
-import { testPostgresMissing } from '@flynn-ts/controller/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NetnsCluster, ROUTER_HTTP_PORT } from './netns-cluster.js';
+import { NetnsCluster, netnsClusterMissing, ROUTER_HTTP_PORT } from './netns-cluster.js';
 import { runIn } from './netns-procs.js';
 
-const missing =
-  missingRequirements({
-    root: true,
-    commands: ['runc', 'conmon', 'ip', 'nsenter', 'nft', 'mksquashfs', 'mount', 'curl'],
-    paths: ['/usr/bin/busybox', '/usr/bin/tini-static'],
-  }) ?? testPostgresMissing();
+const missing = netnsClusterMissing();
 
 const APP = `sched${process.pid}`;
 const DOMAIN = `${APP}.cluster.test`;

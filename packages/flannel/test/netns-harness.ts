@@ -8,46 +8,29 @@
  * Names start with `flt<pid>-`, so leftovers of a crashed run are recognised
  * (and removed by `sweepStale()`) without touching anybody else's.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { isAlive, safeKill, spawnTracked } from '@flynn-ts/core/testing';
+import { deleteNetns, ipIn, isAlive, runCommand, spawnTracked } from '@flynn-ts/core/testing';
 import type { TrackedProcess } from '@flynn-ts/core/testing';
-
-const execFileP = promisify(execFile);
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 /** `node` flags that run TypeScript sources of this repo. */
 export const TSX = ['--conditions=@flynn-ts/source', '--import', 'tsx'];
 
-/** Runs a command; resolves with stdout, rejects with stderr in the message. */
-export async function run(cmd: string, args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
-  try {
-    const { stdout } = await execFileP(cmd, [...args], { timeout: options.timeoutMs ?? 30_000, maxBuffer: 16 << 20 });
-    return stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')}: ${e.stderr?.trim() || e.message}`);
-  }
-}
-
-/** `ip -n <ns> ...`. */
-export function ipIn(ns: string, ...args: string[]): Promise<string> {
-  return run('ip', ['-n', ns, ...args]);
-}
+/** `run(cmd, args)` and `ipIn(ns, ...args)` (from @flynn-ts/core/testing), as the overlay tests and bench import them. */
+export { ipIn, runCommand as run };
 
 /** Parses `ip -j` output (empty output is an empty list). */
 export async function ipJson<T = Record<string, unknown>>(ns: string, ...args: string[]): Promise<T[]> {
-  const out = await run('ip', ['-j', '-n', ns, ...args]);
+  const out = await runCommand('ip', ['-j', '-n', ns, ...args]);
   return out.trim() ? (JSON.parse(out) as T[]) : [];
 }
 
 /** `bridge -j fdb show dev <dev>` inside a namespace. */
 export async function fdbJson(ns: string, dev: string): Promise<Array<{ mac: string; dst?: string }>> {
-  const out = await run('ip', ['netns', 'exec', ns, 'bridge', '-j', 'fdb', 'show', 'dev', dev]);
+  const out = await runCommand('ip', ['netns', 'exec', ns, 'bridge', '-j', 'fdb', 'show', 'dev', dev]);
   return out.trim() ? (JSON.parse(out) as Array<{ mac: string; dst?: string }>) : [];
 }
 
@@ -68,7 +51,7 @@ export class Topology {
   /** Creates namespace `<prefix><name>` with loopback up; returns its name. */
   async netns(name: string): Promise<string> {
     const ns = this.prefix + name;
-    await run('ip', ['netns', 'add', ns]);
+    await runCommand('ip', ['netns', 'add', ns]);
     this.namespaces.push(ns);
     await ipIn(ns, 'link', 'set', 'lo', 'up');
     return ns;
@@ -102,16 +85,9 @@ export class Topology {
 
 /** Deletes `flt<pid>-*` namespaces whose creating process is gone. */
 export async function sweepStale(): Promise<void> {
-  const list = await run('ip', ['netns', 'list']).catch(() => '');
+  const list = await runCommand('ip', ['netns', 'list']).catch(() => '');
   for (const line of list.split('\n')) {
     const m = /^(flt(\d+)-\S+)/.exec(line.trim());
     if (m && !isAlive(Number(m[2]))) await deleteNetns(m[1]!);
   }
-}
-
-/** Kills the processes left in namespace `ns` (none should be), then deletes it. Never throws. */
-async function deleteNetns(ns: string): Promise<void> {
-  const pids = await run('ip', ['netns', 'pids', ns]).catch(() => '');
-  for (const pid of pids.split(/\s+/).filter(Boolean)) safeKill(Number(pid), 'SIGKILL');
-  await run('ip', ['netns', 'del', ns]).catch(() => {});
 }

@@ -9,11 +9,10 @@
  * inside `ns`; the machine's own network only gains the veth end, which
  * `teardown()` deletes with the namespace.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '@flynn-ts/core/testing';
+import { parseLogLine, spawnTracked, waitFor } from '@flynn-ts/core/testing';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const MAIN = join(REPO_ROOT, 'daemons/host/src/main.ts');
@@ -60,40 +59,21 @@ export interface DaemonProcess {
 
 /** Starts `flynn-host daemon` in the stage's namespace on `<hostIp>:1113` and waits until `/ping` answers. */
 export async function spawnDaemon(stage: Stage, args: readonly string[]): Promise<DaemonProcess> {
-  const child: ChildProcess = spawn(
-    'nsenter',
-    [`--net=/run/netns/${stage.ns}`, '--', process.execPath, '--conditions=@flynn-ts/source', '--import', 'tsx', MAIN, 'daemon', '--http-port', '1113', '--listen-ip', stage.hostIp, '--external-ip', stage.hostIp, ...args],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, FORCE_COLOR: '0', FLYNN_HOST_CONFIG: '/nonexistent/host.json' } },
-  );
-  if (child.pid === undefined) throw new Error('spawn of flynn-host failed');
   const logs: Record<string, unknown>[] = [];
-  let buf = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      try {
-        logs.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        logs.push({ raw: line });
-      }
-    }
+  const proc = spawnTracked([process.execPath, '--conditions=@flynn-ts/source', '--import', 'tsx', MAIN, 'daemon', '--http-port', '1113', '--listen-ip', stage.hostIp, '--external-ip', stage.hostIp, ...args], {
+    name: 'flynn-host',
+    cwd: REPO_ROOT,
+    env: { FLYNN_HOST_CONFIG: '/nonexistent/host.json' },
+    netns: { name: stage.ns, via: 'nsenter' },
+    capture: 'stderr',
+    onLine: (l) => logs.push(parseLogLine(l)),
   });
-  let alive = true;
-  const exited = new Promise<void>((res) =>
-    child.once('exit', () => {
-      alive = false;
-      res();
-    }),
-  );
-  const pid = child.pid;
+  const exited = proc.exited.then(() => {});
+  const pid = proc.pid;
   const url = `http://${stage.hostIp}:1113`;
   await waitFor(
     async () => {
-      if (!alive) throw new Error(`flynn-host exited early: ${JSON.stringify(logs.slice(-5))}`);
+      if (!proc.alive) throw new Error(`flynn-host exited early: ${JSON.stringify(logs.slice(-5))}`);
       try {
         return (await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1_000) })).status === 200;
       } catch {
@@ -107,18 +87,7 @@ export async function spawnDaemon(stage: Stage, args: readonly string[]): Promis
     url,
     logs,
     exited,
-    alive: () => alive,
-    kill: (signal = 'SIGKILL') => {
-      if (alive) process.kill(pid, signal);
-    },
+    alive: () => proc.alive,
+    kill: (signal = 'SIGKILL') => proc.kill(signal),
   };
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
+import { isAlive, missingRequirements, waitFor } from '@flynn-ts/core/testing';
 import { DiscoveryClient } from '@flynn-ts/discovery';
 import type { Heartbeater } from '@flynn-ts/discovery';
 import { startDiscoverd } from '@flynn-ts/discoverd';
@@ -32,7 +32,7 @@ import type { BusyboxImage } from '../src/testing/busybox-image.js';
 import { buildBusyboxImage } from '../src/testing/busybox-image.js';
 import type { ActiveJob, Job, JobStatus } from '../src/types.js';
 import type { DaemonProcess, Stage } from './acceptance-env.js';
-import { isAlive, setupStage, spawnDaemon, teardownStage } from './acceptance-env.js';
+import { setupStage, spawnDaemon, teardownStage } from './acceptance-env.js';
 import { removeCgroupDirs } from './runtime-fixtures.js';
 import { TestReceiver } from './syslog-receiver.js';
 

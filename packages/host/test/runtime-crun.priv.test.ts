@@ -1,13 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingRequirements } from '@flynn-ts/core/testing';
-import type { ContainerSpec } from '../src/contracts.js';
 import { OciDriver } from '../src/runtime/oci-driver.js';
 import { mountsUnder } from '../src/runtime/oci-state.js';
-import { buildBusyboxRootfs, collectOutput, listContainers, removeCgroupDirs, testSpec } from './runtime-fixtures.js';
+import { makeDriverDirs, specMaker, teardownDriver } from './driver-fixture.js';
+import type { FixtureJob } from './driver-fixture.js';
+import { collectOutput } from './runtime-fixtures.js';
 
 const missing = missingRequirements({
   root: true,
@@ -32,29 +31,12 @@ describe.skipIf(missing)('OciDriver with crun (runtime: crun)', () => {
   let runtimeRoot = '';
   let driver: OciDriver;
   let existedBefore = new Set<string>();
-  const jobs: { jobId: string; stateDir: string }[] = [];
+  const jobs: FixtureJob[] = [];
   const options = () => ({ runtime: 'crun' as const, runtimeRoot, cgroupParent, pollIntervalMs: 100 });
-  const spec = (jobId: string, args: string[], over: Partial<ContainerSpec> = {}): ContainerSpec => {
-    const stateDir = join(dir, 'jobs', jobId);
-    jobs.push({ jobId, stateDir });
-    return testSpec({ jobId, args, stateDir, lowerDirs: [lower], ...over });
-  };
+  const spec = specMaker(jobs, () => ({ dir, lower }));
 
-  beforeAll(() => {
-    existedBefore = new Set(cgroupAncestors().filter((d) => existsSync(d)));
-    dir = mkdtempSync(join(tmpdir(), 'flynn-crun-'));
-    lower = buildBusyboxRootfs(join(dir, 'lower'));
-    runtimeRoot = join(dir, 'crun-root');
-    driver = new OciDriver(options());
-  });
-
-  afterAll(async () => {
-    for (const j of jobs) await driver.cleanup(j.jobId, j.stateDir).catch((e: unknown) => console.warn('cleanup', j.jobId, e));
-    const wrapper = join(runtimeRoot, 'crun-hybrid');
-    const cli = existsSync(wrapper) ? wrapper : 'crun';
-    for (const cid of listContainers(cli, runtimeRoot)) spawnSync(cli, ['--root', runtimeRoot, 'delete', '-f', cid]);
-    for (const mp of await mountsUnder(dir)) spawnSync('umount', ['-l', mp]);
-    removeCgroupDirs(cgroupParent);
+  /** Removes the ancestors crun created (see cgroupAncestors) that are empty now. */
+  const removeNewCgroupAncestors = () => {
     for (const d of cgroupAncestors().reverse()) {
       if (existedBefore.has(d) || !existsSync(d)) continue;
       try {
@@ -63,7 +45,18 @@ describe.skipIf(missing)('OciDriver with crun (runtime: crun)', () => {
         /* in use: not ours to force */
       }
     }
-    rmSync(dir, { recursive: true, force: true });
+  };
+
+  beforeAll(() => {
+    existedBefore = new Set(cgroupAncestors().filter((d) => existsSync(d)));
+    ({ dir, lower, runtimeRoot } = makeDriverDirs('flynn-crun-', 'crun-root'));
+    driver = new OciDriver(options());
+  });
+
+  afterAll(async () => {
+    const wrapper = join(runtimeRoot, 'crun-hybrid');
+    const cli = existsSync(wrapper) ? wrapper : 'crun';
+    await teardownDriver({ driver, jobs, dir, runtimeRoot, cgroupParent, cli, beforeRemove: removeNewCgroupAncestors });
   });
 
   it('runs a job: exit code, output, hostname', async () => {

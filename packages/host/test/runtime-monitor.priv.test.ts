@@ -1,17 +1,17 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { missingRequirements, waitFor } from '@flynn-ts/core/testing';
-import type { ContainerSpec, OutputChunk } from '../src/contracts.js';
+import type { OutputChunk } from '../src/contracts.js';
 import { parseK8sLog } from '../src/runtime/core/k8s-log.js';
 import { OciDriver } from '../src/runtime/oci-driver.js';
 import type { OciDriverOptions } from '../src/runtime/oci-driver.js';
 import { mountsUnder } from '../src/runtime/oci-state.js';
 import { readProcStat } from '../src/runtime/proc.js';
-import { buildBusyboxRootfs, collectOutput, listContainers, removeCgroupDirs, startInChildDaemon, testSpec } from './runtime-fixtures.js';
+import { makeDriverDirs, procAlive, specMaker, teardownDriver } from './driver-fixture.js';
+import type { FixtureJob } from './driver-fixture.js';
+import { collectOutput, listContainers, startInChildDaemon } from './runtime-fixtures.js';
 
 // The flynn-monitor path of the oci driver specifically (runtime-oci.priv.test.ts runs the whole
 // driver contract with the default monitor, which is this one when it is built).
@@ -22,13 +22,7 @@ const missing = missingRequirements({
   paths: ['/usr/bin/busybox', '/usr/bin/tini-static', monitorPath],
 });
 
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = procAlive;
 
 describe.skipIf(missing)('OciDriver with flynn-monitor (root)', () => {
   const cgroupParent = `flynn-mon-test-${process.pid}`;
@@ -36,34 +30,22 @@ describe.skipIf(missing)('OciDriver with flynn-monitor (root)', () => {
   let lower = '';
   let runtimeRoot = '';
   let driver: OciDriver;
-  const jobs: { jobId: string; stateDir: string }[] = [];
+  const jobs: FixtureJob[] = [];
   const children: number[] = [];
   const options = (over: OciDriverOptions = {}): OciDriverOptions => ({ runtimeRoot, cgroupParent, pollIntervalMs: 100, monitor: 'flynn', ...over });
 
-  const spec = (jobId: string, args: string[], over: Partial<ContainerSpec> = {}): ContainerSpec => {
-    const stateDir = join(dir, 'jobs', jobId);
-    jobs.push({ jobId, stateDir });
-    return testSpec({ jobId, args, stateDir, lowerDirs: [lower], ...over });
-  };
+  const spec = specMaker(jobs, () => ({ dir, lower }));
   const monitorPidOf = (stateDir: string) => (JSON.parse(readFileSync(join(stateDir, 'oci.json'), 'utf8')) as { conmonPid: number }).conmonPid;
   // start() does not wait for the second write of oci.json (the one with the pids).
   const savedMonitorPid = (stateDir: string) => waitFor(() => monitorPidOf(stateDir) || undefined, { what: 'oci.json with the pids' });
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'flynn-mon-'));
-    lower = buildBusyboxRootfs(join(dir, 'lower'));
-    runtimeRoot = join(dir, 'runc-root');
+    ({ dir, lower, runtimeRoot } = makeDriverDirs('flynn-mon-', 'runc-root'));
     driver = new OciDriver(options());
   });
 
   afterAll(async () => {
-    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await driver.close();
-    for (const j of jobs) await driver.cleanup(j.jobId, j.stateDir).catch((e: unknown) => console.warn('cleanup', j.jobId, e));
-    for (const cid of listContainers('runc', runtimeRoot)) spawnSync('runc', ['--root', runtimeRoot, 'delete', '-f', cid]);
-    for (const mp of await mountsUnder(dir)) spawnSync('umount', ['-l', mp]);
-    removeCgroupDirs(cgroupParent);
-    rmSync(dir, { recursive: true, force: true });
+    await teardownDriver({ driver, jobs, children, dir, runtimeRoot, cgroupParent });
   });
 
   it('supervises each job with one detached flynn-monitor (no conmon, no wrapper) that leaves once the job exited', async () => {

@@ -1,6 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,9 @@ import type { ContainerSpec, OutputChunk } from '../src/contracts.js';
 import { OciDriver } from '../src/runtime/oci-driver.js';
 import { expectedOomCounterFile } from '../src/runtime/core/proc-stat.js';
 import { mountsUnder } from '../src/runtime/oci-state.js';
-import { buildBusyboxRootfs, collectOutput, listContainers, removeCgroupDirs, startInChildDaemon, testSpec } from './runtime-fixtures.js';
+import { makeDriverDirs, procAlive, specMaker, teardownDriver } from './driver-fixture.js';
+import type { FixtureJob } from './driver-fixture.js';
+import { collectOutput, listContainers, startInChildDaemon } from './runtime-fixtures.js';
 
 const missing = missingRequirements({
   root: true,
@@ -21,13 +22,7 @@ const missing = missingRequirements({
 const monitorBuilt = existsSync(fileURLToPath(new URL('../build/Release/flynn-monitor', import.meta.url)));
 const monitors: ('flynn' | 'conmon')[] = monitorBuilt || process.env.CI === 'true' ? ['flynn', 'conmon'] : ['conmon'];
 
-const alive = (pid: number) => {
-  try {
-    return !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+const alive = procAlive;
 
 describe.skipIf(missing).each(monitors)('OciDriver with runc + %s (root)', (monitor) => {
   const cgroupParent = `flynn-test-${monitor}-${process.pid}`;
@@ -36,15 +31,11 @@ describe.skipIf(missing).each(monitors)('OciDriver with runc + %s (root)', (moni
   let lower = '';
   let runtimeRoot = '';
   let driver: OciDriver;
-  const jobs: { jobId: string; stateDir: string }[] = [];
+  const jobs: FixtureJob[] = [];
   const children: number[] = [];
   const options = () => ({ runtimeRoot, cgroupParent, pollIntervalMs: 100, monitor });
 
-  const spec = (jobId: string, args: string[], over: Partial<ContainerSpec> = {}): ContainerSpec => {
-    const stateDir = join(dir, 'jobs', jobId);
-    jobs.push({ jobId, stateDir });
-    return testSpec({ jobId, args, stateDir, lowerDirs: [lower], ...over });
-  };
+  const spec = specMaker(jobs, () => ({ dir, lower }));
   const run = async (jobId: string, args: string[], over: Partial<ContainerSpec> = {}) => {
     const h = await driver.start(spec(jobId, args, over));
     const [exit, out] = await Promise.all([h.wait(), collectOutput(h.output())]);
@@ -52,21 +43,12 @@ describe.skipIf(missing).each(monitors)('OciDriver with runc + %s (root)', (moni
   };
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'flynn-oci-'));
-    lower = buildBusyboxRootfs(join(dir, 'lower'));
-    runtimeRoot = join(dir, 'runc-root');
+    ({ dir, lower, runtimeRoot } = makeDriverDirs('flynn-oci-', 'runc-root'));
     driver = new OciDriver(options());
   });
 
   afterAll(async () => {
-    for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await driver.close();
-    for (const j of jobs) await driver.cleanup(j.jobId, j.stateDir).catch((e: unknown) => console.warn('cleanup', j.jobId, e));
-    for (const cid of listContainers('runc', runtimeRoot)) spawnSync('runc', ['--root', runtimeRoot, 'delete', '-f', cid]);
-    for (const mp of await mountsUnder(dir)) spawnSync('umount', ['-l', mp]);
-    removeCgroupDirs(cgroupParent);
-    spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' });
-    rmSync(dir, { recursive: true, force: true });
+    await teardownDriver({ driver, jobs, children, dir, runtimeRoot, cgroupParent, beforeRemove: () => spawnSync('ip', ['netns', 'del', netns], { stdio: 'ignore' }) });
   });
 
   it('reports exit codes 0 and 3 with stdout and stderr', async () => {

@@ -6,3 +6,4 @@ export { missingRequirements, hasCommand } from './requirements.js';
 export type { Requirements } from './requirements.js';
 export { isAlive, killAllTracked, netnsArgv, parseLogLine, safeKill, spawnTracked, trackedProcesses } from './spawn-tracked.js';
 export type { ExitStatus, NetnsEntry, SpawnTrackedOptions, TrackedProcess } from './spawn-tracked.js';
+export { deleteNetns, ipIn, runCommand } from './run-command.js';

@@ -18,11 +18,11 @@
  *   is unmounted. Default 0: at once.
  */
 import { mkdir } from 'node:fs/promises';
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { noopLogger, systemClock } from '@flynn-ts/core';
 import type { Clock, Logger, Timer } from '@flynn-ts/core';
 import type { ImageStore, PreparedImage } from '../contracts.js';
+import { pathExists } from '../path-exists.js';
 import type { MountSpec } from '../types.js';
 import { layerRef } from './core/mountspec.js';
 import type { LayerRef } from './core/mountspec.js';
@@ -134,7 +134,7 @@ export class LayerImageStore implements ImageStore {
 
   private async fetchOnce(ref: LayerRef): Promise<string> {
     const path = this.layerPath(ref.hash);
-    if (await exists(path)) return path;
+    if (await pathExists(path)) return path;
     await mkdir(join(this.dir, 'layers'), { recursive: true });
     this.log.info({ layer: ref.hash, url: ref.url }, 'fetching layer');
     await fetchVerifiedLayer(ref, path, this.fetchFn);
@@ -210,11 +210,3 @@ function checked(spec: MountSpec, index: number): LayerRef {
   return r;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,8 +1,9 @@
-import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, posix } from 'node:path';
 import { noopLogger } from '@flynn-ts/core';
 import type { Logger } from '@flynn-ts/core';
 import type { ContainerHandle, ContainerSpec, RuntimeDriver } from '../contracts.js';
+import { pathExists } from '../path-exists.js';
 import { detectCgroupLayout, ownMemoryCgroup } from './cgroups.js';
 import type { CgroupLayout } from './cgroups.js';
 import { containerId } from './core/container-id.js';
@@ -206,7 +207,7 @@ export class OciDriver implements RuntimeDriver {
     for (let i = 0; i < 100 && (await monitorAlive()); i++) await watcher.next();
     watcher.close();
     // What the monitor did not do (conmon never does; or it died): one spawn each, only when needed.
-    if (await exists(join(runtime.root, cid))) await runtime.delete(cid);
+    if (await pathExists(join(runtime.root, cid))) await runtime.delete(cid);
     // The overlay, its tmpfs, the pid-file tmpfs (deepest first: the overlay before the tmpfs under it).
     await unmountAll(await mountsUnder(stateDir));
     const left = await mountsUnder(stateDir);
@@ -283,23 +284,9 @@ export class OciDriver implements RuntimeDriver {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function swapAccounting(layout: CgroupLayout): Promise<boolean> {
   const file = layout === 'v2' ? `/sys/fs/cgroup${await ownMemoryCgroup(layout)}/memory.swap.max` : '/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes';
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
+  return pathExists(file);
 }
 
 function validateSpec(spec: ContainerSpec): void {
