@@ -43,6 +43,9 @@ export function conmonArgs(l: ConmonLaunch): string[] {
  */
 export async function startConmon(l: ConmonLaunch): Promise<number> {
   const child = spawn(l.conmonPath, conmonArgs(l), {
+    // conmon writes an `oom` marker into its working directory when the container is OOM-killed:
+    // keep it in the bundle, not wherever the daemon was started.
+    cwd: l.bundle,
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
     env: { ...l.env, PATH: TOOL_PATH, _OCI_SYNCPIPE: '3' },
