@@ -52,7 +52,7 @@ export { parseEventTypes } from './api/event-types.js';
 export type { RouterApiOptions } from './api/router-api.js';
 
 // Several processes (node:cluster): control plane in the primary, data planes in workers.
-export { startCluster } from './cluster/primary.js';
+export { startCluster, DEFAULT_WORKER_EXEC_ARGV } from './cluster/primary.js';
 export type { ClusterOptions, ClusterHandle } from './cluster/primary.js';
 export { runClusterWorker } from './cluster/worker.js';
 export type { WorkerConfig } from './cluster/ipc-protocol.js';

@@ -26,6 +26,8 @@ import { clientAddress, routingTarget } from './addresses.js';
 import { isSharedReadBuffer, readsIntoSharedBuffer, readTlsIntoSharedBuffer, setSharedBufferReader } from './shared-read-accept.js';
 import type { SharedBufferReader } from './shared-read-accept.js';
 import { joinTunnel } from './tunnel.js';
+import { DIRECT_QUEUED, DIRECT_WRITTEN, tryDirectWrite } from './direct-write.js';
+import type { DirectWriteOwner } from './direct-write.js';
 
 export interface ListenerInfo {
   /** The port requests arrive on (X-Forwarded-Port). */
@@ -49,7 +51,7 @@ const HOLD_LIMIT = 64 * 1024;
 /** A first response chunk up to this size is copied into one buffer with the head (one write). */
 const COALESCE_LIMIT = 16 * 1024;
 
-export class H1Connection implements ExchangeDownstream, ClientConnectionLike, SharedBufferReader {
+export class H1Connection implements ExchangeDownstream, ClientConnectionLike, SharedBufferReader, DirectWriteOwner {
   private state = S.Head;
   private buf: Buffer | null = null;
   private pumping = false;
@@ -79,6 +81,8 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike, S
    * not take keeps it (see `UpstreamConnection.retain`).
    */
   private readonly writesCopy: boolean;
+  /** Direct writes (./direct-write.ts; plain TCP only) still queued in libuv. */
+  private directPending = 0;
   // access log
   private status = 0;
   private host = '';
@@ -166,6 +170,7 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike, S
   };
 
   private readonly onDrain = (): void => {
+    if (this.directPending > 0 || this.socket.writableLength > 0) return;
     if (this.awaitingDrain) {
       this.awaitingDrain = false;
       this.ex.conn?.resume();
@@ -385,13 +390,13 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike, S
       this.write(buf.subarray(start, end), false);
       this.socket.uncork();
     }
-    if (!this.writesCopy && this.socket.writableLength > 0) ex.conn?.retain();
+    if (this.holdsWrites()) ex.conn?.retain();
   }
 
   data(ex: Exchange, buf: Buffer, start: number, end: number): void {
     this.write(start === 0 && end === buf.length ? buf : buf.subarray(start, end), false);
     // The bytes live in the backend connection's read buffer: if the kernel did not take them all, keep it.
-    if (!this.writesCopy && this.socket.writableLength > 0) ex.conn?.retain();
+    if (this.holdsWrites()) ex.conn?.retain();
   }
 
   end(_ex: Exchange): void {
@@ -437,8 +442,25 @@ export class H1Connection implements ExchangeDownstream, ClientConnectionLike, S
 
   // ---- helpers ----
 
+  /** Whether written bytes are still referenced by a queued write (never on TLS: it encrypts a copy at once). */
+  private holdsWrites(): boolean {
+    return !this.writesCopy && (this.directPending > 0 || this.socket.writableLength > 0);
+  }
+
+  directWriteDone(status: number): void {
+    this.directPending--;
+    if (status < 0) this.destroy();
+    else this.onDrain();
+  }
+
   private write(data: Buffer | string, latin1: boolean): void {
-    const ok = latin1 ? this.socket.write(data as string, 'latin1') : this.socket.write(data as Buffer);
+    let ok: boolean;
+    const r = this.writesCopy || this.directPending > 0 ? -1 : tryDirectWrite(this.socket, data, this);
+    if (r === DIRECT_WRITTEN) return;
+    if (r === DIRECT_QUEUED) {
+      this.directPending++;
+      ok = false;
+    } else ok = latin1 ? this.socket.write(data as string, 'latin1') : this.socket.write(data as Buffer);
     if (!ok && this.ex.conn !== null && !this.awaitingDrain) {
       this.awaitingDrain = true;
       this.ex.conn.pause();

@@ -13,6 +13,8 @@ import type { Socket } from 'node:net';
 import { ChunkedScanner, MALFORMED, NEED_MORE } from '../http1/chunked-scanner.js';
 import { parseResponseHead, ResponseHead } from '../http1/response-head.js';
 import type { BackendTarget, PooledConnection } from './backend-target.js';
+import { DIRECT_QUEUED, DIRECT_WRITTEN, tryDirectWrite } from './direct-write.js';
+import type { DirectWriteOwner } from './direct-write.js';
 
 /** Why an upstream exchange failed. */
 export const enum UpstreamFailure {
@@ -83,7 +85,7 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 /** Size of each connection's read buffer (responses are read into it with `onread`). */
 const READ_BUFFER = 16 * 1024;
 
-export class UpstreamConnection implements PooledConnection {
+export class UpstreamConnection implements PooledConnection, DirectWriteOwner {
   readonly socket: Socket;
   private phase = Phase.Connecting;
   private user: UpstreamUser | null;
@@ -108,6 +110,8 @@ export class UpstreamConnection implements PooledConnection {
    */
   private readBuf = Buffer.allocUnsafe(READ_BUFFER);
   private retained = false;
+  /** Direct writes (./direct-write.ts) still queued in libuv. */
+  private directPending = 0;
 
   constructor(
     readonly target: BackendTarget,
@@ -156,11 +160,26 @@ export class UpstreamConnection implements PooledConnection {
     this.phase = Phase.Head;
     this.sentAt = this.settings.time.now;
     this.scanner.onData = this.user!.decodeBody ? this.onDecoded : undefined;
-    return typeof head === 'string' ? this.socket.write(head, 'latin1') : this.socket.write(head);
+    return this.write(head);
   }
 
+  /** Writes request bytes; false = wait for the user's `upstreamDrain`. */
   write(chunk: Buffer | string): boolean {
+    if (this.directPending === 0) {
+      const r = tryDirectWrite(this.socket, chunk, this);
+      if (r === DIRECT_WRITTEN) return true;
+      if (r === DIRECT_QUEUED) {
+        this.directPending++;
+        return false;
+      }
+    }
     return typeof chunk === 'string' ? this.socket.write(chunk, 'latin1') : this.socket.write(chunk);
+  }
+
+  directWriteDone(status: number): void {
+    this.directPending--;
+    if (status < 0) this.lost(new Error(`write failed (${status})`));
+    else this.onDrain();
   }
 
   /** The request will not be completed (client went away): this connection cannot be reused. */
@@ -443,6 +462,7 @@ export class UpstreamConnection implements PooledConnection {
   }
 
   private readonly onDrain = (): void => {
-    this.user?.upstreamDrain(this);
+    // Drained only when neither a direct write nor the stream holds bytes.
+    if (this.directPending === 0 && this.socket.writableLength === 0) this.user?.upstreamDrain(this);
   };
 }
