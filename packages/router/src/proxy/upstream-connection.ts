@@ -275,8 +275,15 @@ export class UpstreamConnection implements PooledConnection, DirectWriteOwner {
         return;
       }
       const res = this.res;
-      if (!parseResponseHead(buf.toString('latin1', 0, idx + 4), res)) {
-        return this.fail(user, UpstreamFailure.BadResponse, new Error('malformed response head'));
+      const head = buf.toString('latin1', 0, idx + 4);
+      // A backend often sends the same head many times in a row (same status, type and length; Date
+      // changes once a second): `res` still holds the parse of an identical head, and nothing else
+      // writes to it, so the parse is skipped.
+      if (head !== res.head) {
+        if (!parseResponseHead(head, res)) {
+          res.head = '';
+          return this.fail(user, UpstreamFailure.BadResponse, new Error('malformed response head'));
+        }
       }
       const start = idx + 4;
       const status = res.status;
