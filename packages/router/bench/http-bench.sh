@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # flynn-router against nginx and HAProxy (keep-alive upstreams), same run, same pinning, wrk -c50, 13-byte body.
-#   bash packages/router/bench/http-bench.sh        (env: REPS=3 DUR=10 LAYOUTS="1 n" WORKERS_N=$(nproc))
+#   bash packages/router/bench/http-bench.sh        (env: REPS=3 DUR=10 LAYOUTS="1 n" WORKERS_N=$(nproc) WARM=2)
 # Layout "1": wrk on CPU 0; backend + the proxy under test on CPU 1 (one nginx worker, one HAProxy thread, one router process).
 # Layout "n": nothing pinned, wrk -t2; N nginx workers, N HAProxy threads, N router workers (N = WORKERS_N).
 # Adapted from ../shared/bench/http-bench.sh (lib.sh, backend.mjs and summarize.mjs are copies of the shared ones).
@@ -13,6 +13,7 @@ RESULTS_DIR="${RESULTS_DIR:-$ROOT/.flynn/bench}"   # (lib.sh would default to a 
 ROUTER_CMD="${ROUTER_CMD:-node --conditions=@flynn-ts/source --import tsx $ROOT/daemons/router/src/main.ts}"
 WORKERS_N="${WORKERS_N:-$(nproc)}"
 LAYOUTS="${LAYOUTS:-1 n}"
+WARM="${WARM:-2}"
 trap cleanup_all EXIT INT TERM
 mkdir -p "$RESULTS_DIR"
 STAMP="$(date +%Y%m%d-%H%M%S)"
@@ -150,6 +151,9 @@ log "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'setup\trep\treq_per_s\tp99_ms\tp50_ms\terrors\tgen_cpu_pct\tsut_cpu_pct\tproxy_us_req\tbackend_us_req\n' > "$TSV"
 for rep in $(seq 1 "$REPS"); do
   for k in "${ORDER[@]}"; do
+    # Unmeasured warm-up of the same setup first (every setup alike): a JIT-compiled proxy that sat idle
+    # while the other setups ran starts cold (see docs/benchmarks.md); WARM=0 measures it cold.
+    [ "$WARM" != 0 ] && timeout $((WARM + 10)) taskset -c "${CPUS[$k]}" wrk -t"${THREADS[$k]}" -c50 -d"${WARM}s" "${URL[$k]}" >/dev/null 2>&1
     read -r rps p99 p50 err gp sp pus bus < <(bench_one "$k" "$DUR")
     log "rep $rep $k: $rps req/s p99=${p99}ms p50=${p50}ms errors=$err cpu gen=${gp}% sut=${sp}% proxy=${pus}us/req backend=${bus}us/req"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$k" "$rep" "$rps" "$p99" "$p50" "$err" "$gp" "$sp" "$pus" "$bus" >> "$TSV"
@@ -160,7 +164,7 @@ LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "load average after: $LOADAVG"
 cleanup_all
 {
-  echo "flynn-router HTTP benchmark $STAMP; REPS=$REPS DUR=${DUR}s; layout 1: wrk on CPU $GEN_CPU, servers on CPU $SUT_CPU; layout n: unpinned, $WORKERS_N workers/threads; load average after: $LOADAVG"
+  echo "flynn-router HTTP benchmark $STAMP; REPS=$REPS DUR=${DUR}s WARM=${WARM}s before each; layout 1: wrk on CPU $GEN_CPU, servers on CPU $SUT_CPU; layout n: unpinned, $WORKERS_N workers/threads; load average after: $LOADAVG"
   echo; echo "### all setups, baseline nginx (layout 1)"; node "$PERF_DIR/summarize.mjs" "$TSV" nginx
 } | tee "$RESULTS_DIR/router-http-$STAMP.md" >&2
 node "$PERF_DIR/bench-json.mjs" "$TSV" "$LOADAVG"

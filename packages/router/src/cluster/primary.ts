@@ -30,13 +30,21 @@ export interface ClusterOptions {
 }
 
 /**
- * Workers collect garbage on their own thread: a worker runs one event loop
- * per core next to other busy processes, and V8's parallel scavenge helpers
- * would compete with them for that core (on one pinned core scavenges took
- * about twice as long, 1.5–2.8 ms instead of 0.8–0.9 ms, and the request
- * rate was lower).
+ * V8 settings for data-plane workers (measured on the router benchmark, one
+ * pinned core shared with the backend):
+ * - `--single-threaded-gc`: a worker runs one event loop per core next to
+ *   other busy processes, and V8's parallel GC helpers would compete with
+ *   them for that core (scavenges took 1.5–2.8 ms instead of 0.8–0.9 ms).
+ * - `--no-memory-reducer` and `--min-semi-space-size=16`: after ~8 s without
+ *   traffic V8's memory reducer ran full collections (which also threw away
+ *   optimized code) and the young generation shrank to 1 MiB, so the first
+ *   second of the next burst ran with scavenges every ~20 ms and
+ *   re-optimization on the same core: p99 of an 8 s run started after 35 s
+ *   idle 4.9 ms → 4.1 ms with these (2.8–3.2 ms when warm). Costs a young
+ *   generation of 2 × 16 MiB kept while idle (the size it grows to under load
+ *   anyway).
  */
-export const DEFAULT_WORKER_EXEC_ARGV: readonly string[] = ['--single-threaded-gc'];
+export const DEFAULT_WORKER_EXEC_ARGV: readonly string[] = ['--single-threaded-gc', '--no-memory-reducer', '--min-semi-space-size=16'];
 
 export interface ClusterHandle {
   /** Resolves when every first-generation worker is listening; rejects if one fails to. */
