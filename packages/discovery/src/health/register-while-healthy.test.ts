@@ -27,6 +27,35 @@ function setup() {
 }
 
 describe('registerWhileHealthy', () => {
+  it('close() undoes a registration that discoverd applied but had not answered yet', async () => {
+    const { clock, d, state, check, addrs } = setup();
+    let release!: () => void;
+    const answered = new Promise<void>((r) => (release = r));
+    // Applied at once, answered later: what a close() racing a registration on the wire sees.
+    const slow: Pick<typeof d, 'register'> = {
+      register: async (...args: Parameters<typeof d.register>) => {
+        const hb = await d.register(...args);
+        const signal = args[3]?.signal;
+        // Like the HTTP client: an abort rejects even though discoverd has applied the registration.
+        await new Promise<void>((resolve, reject) => {
+          void answered.then(resolve);
+          signal?.addEventListener('abort', () => reject(new Error('aborted')));
+        });
+        return hb;
+      },
+    };
+    const reg = registerWhileHealthy(slow, 'app', '10.0.0.1:80', check, { clock });
+    state.healthy = true;
+    await run(clock, 200);
+    expect(await addrs()).toEqual(['10.0.0.1:80']);
+    const closed = reg.close();
+    await settle();
+    release();
+    await closed;
+    expect(await addrs()).toEqual([]);
+    await d.close();
+  });
+
   it('registers only while up and deregisters on down', async () => {
     const { clock, d, state, check, addrs } = setup();
     const reg = registerWhileHealthy(d, 'app', '10.0.0.1:80', check, { clock, meta: { v: '1' } });

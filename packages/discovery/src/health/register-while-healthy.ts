@@ -47,6 +47,9 @@ export interface HealthRegistration {
   close(): Promise<void>;
 }
 
+/** How long `close()` lets a registration in flight complete before aborting it. */
+const CLOSE_ABORT_MS = 1_000;
+
 export function registerWhileHealthy(
   client: Pick<ServiceDiscovery, 'register'>,
   service: string,
@@ -115,12 +118,20 @@ class Registration implements HealthRegistration {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.monitor.stop();
-      this.ctl.abort();
       this.startTimer?.cancel();
       this.generation++;
       this.deregister();
-      // A registration that completes now is undone (stale generation), which adds a close: loop.
-      while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+      // A registration in flight may already have been applied by discoverd (its answer still on the
+      // way): let it complete, so that it is undone (stale generation); abort it only when it does not
+      // complete soon (discoverd unreachable). Aborting at once left such an instance registered.
+      const abort = this.clock.setTimer(CLOSE_ABORT_MS, () => this.ctl.abort());
+      try {
+        // A registration that completes now is undone, which adds a close: loop.
+        while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+      } finally {
+        abort.cancel();
+        this.ctl.abort();
+      }
     })();
     return this.closing;
   }
